@@ -1,0 +1,80 @@
+"""Vectors already computed, keyed by text hash, one file per model: unchanged texts are never embedded twice."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.files import atomic_write
+
+log = logging.getLogger("qa")
+
+
+def text_key(text: str) -> str:
+    """The cache key of a text: hex SHA-256 of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    """A persistent map from text hash to vector for one model, stored as one `.npz` (no pickle)."""
+
+    def __init__(self, folder: str | Path, model_id: str, dim: int) -> None:
+        """Open (or start) the cache of `model_id` under `folder`; a damaged file is ignored with a warning."""
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_id).strip("_")[-80:]
+        self.path = Path(folder) / f"{slug}-{text_key(model_id)[:8]}-{dim}.npz"
+        self.dim = dim
+        self._rows: dict[str, np.ndarray] = {}
+        self._dirty = False
+        if self.path.exists():
+            try:
+                with np.load(self.path, allow_pickle=False) as data:
+                    keys, vectors = data["keys"], data["vectors"]
+                if vectors.shape != (len(keys), dim):
+                    raise ValueError(f"shape {vectors.shape} does not match {len(keys)} keys of dim {dim}")
+                self._rows = {str(k): v for k, v in zip(keys, vectors)}
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("embedding cache %s is unreadable (%s); starting an empty one", self.path, exc)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def lookup(self, keys: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """(vectors for `keys`, zeros where unknown; positions of the unknown keys)."""
+        out = np.zeros((len(keys), self.dim), dtype=np.float32)
+        missing = []
+        for i, key in enumerate(keys):
+            row = self._rows.get(key)
+            if row is None:
+                missing.append(i)
+            else:
+                out[i] = row
+        return out, missing
+
+    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Remember vectors for keys."""
+        for key, vector in zip(keys, vectors):
+            self._rows[key] = np.asarray(vector, dtype=np.float32)
+        self._dirty = self._dirty or len(keys) > 0
+
+    def save(self, keep: Iterable[str] | None = None) -> None:
+        """Write the cache atomically; with `keep`, forget entries outside it once the cache has grown large."""
+        if keep is not None:
+            keep = set(keep)
+            if len(self._rows) > 2 * len(keep) + 1000:
+                self._rows = {k: v for k, v in self._rows.items() if k in keep}
+                self._dirty = True
+        if not self._dirty:
+            return
+        keys = np.array(sorted(self._rows), dtype="U64")
+        vectors = np.stack([self._rows[k] for k in keys]) if len(keys) else np.zeros((0, self.dim), np.float32)
+        buffer = io.BytesIO()
+        np.savez(buffer, keys=keys, vectors=vectors)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, buffer.getvalue())
+        self._dirty = False

@@ -1,0 +1,107 @@
+"""A FAISS inner-product index over unit vectors (exact by default, HNSW or IVF for large corpora)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from embeddings.files import IndexFileError, atomic_write
+
+INDEX_TYPES = ("flat", "hnsw", "ivf")
+HNSW_M = 32
+HNSW_EF_SEARCH = 128
+HNSW_EF_CONSTRUCTION = 80
+IVF_NPROBE = 16
+
+# The encoder's torch threads and FAISS's OpenMP threads fight over two cores; one FAISS thread is faster.
+faiss.omp_set_num_threads(1)
+
+
+class VectorIndex:
+    """Row-numbered vectors searchable by inner product (cosine, since vectors are unit length)."""
+
+    def __init__(self, index: faiss.Index, kind: str) -> None:
+        """Wrap a FAISS index of one of INDEX_TYPES."""
+        self._index = index
+        self.kind = kind
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, kind: str = "flat") -> "VectorIndex":
+        """An index holding `vectors` (n, dim) as rows 0..n-1."""
+        if kind not in INDEX_TYPES:
+            raise ValueError(f"index type {kind!r} is not one of {', '.join(INDEX_TYPES)}")
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n, dim = vectors.shape
+        if kind == "hnsw":
+            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        elif kind == "ivf" and n >= 64:
+            nlist = max(1, min(int(4 * math.sqrt(n)), n // 39))
+            index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index.train(vectors)
+            index.nprobe = IVF_NPROBE
+            index.make_direct_map()
+        else:
+            # IVF needs enough vectors to train its clusters; below that an exact index is both right and fast.
+            index = faiss.IndexFlatIP(dim)
+        if n:
+            index.add(vectors)
+        return cls(index, kind)
+
+    @property
+    def size(self) -> int:
+        """Number of vectors held."""
+        return int(self._index.ntotal)
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        return int(self._index.d)
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, row ids) for one query vector; `allowed` restricts the rows searched. Missing ids are -1."""
+        k = max(0, min(k, self.size if allowed is None else len(allowed)))
+        if k == 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+            if isinstance(self._index, faiss.IndexHNSW):
+                params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+            elif isinstance(self._index, faiss.IndexIVF):
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=IVF_NPROBE)
+            else:
+                params = faiss.SearchParameters(sel=selector)
+        elif isinstance(self._index, faiss.IndexHNSW) and k > self._index.hnsw.efSearch:
+            params = faiss.SearchParametersHNSW(efSearch=k)
+        scores, ids = self._index.search(q, k, params=params)
+        keep = ids[0] >= 0
+        return scores[0][keep], ids[0][keep]
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of the given rows, shape (len(rows), dim)."""
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if len(rows) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        return self._index.reconstruct_batch(rows)
+
+    def save(self, path: str | Path) -> None:
+        """Write the index to `path` atomically."""
+        atomic_write(path, faiss.serialize_index(self._index).tobytes())
+
+    @classmethod
+    def load(cls, path: str | Path, kind: str) -> "VectorIndex":
+        """Read an index written by `save`; a damaged file raises IndexFileError."""
+        try:
+            data = np.fromfile(path, dtype=np.uint8)
+            index = faiss.deserialize_index(data)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise IndexFileError(f"{path}: cannot be read as a FAISS index ({str(exc).splitlines()[0][:120]})") from exc
+        if isinstance(index, faiss.IndexIVF):
+            index.make_direct_map()
+        return cls(index, kind)

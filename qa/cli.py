@@ -1,0 +1,164 @@
+"""The command line: `python -m qa index | search | show | articles` over the public API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from qa.corpus import load_corpus
+from qa.engine import Engine, clean_question, open_engine
+from qa.errors import UserError
+from qa.retrieve import Filters
+from qa.settings import MODES, Settings
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake in one line and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USER_ERROR, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", metavar="DIR", help="folder of .txt/.md articles (default: the bundled corpus; env SOURCEQA_CORPUS)")
+    parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
+    parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (default: bundled all-MiniLM-L6-v2; env SOURCEQA_MODEL)")
+    parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf"), help="vector index: exact 'flat' (default) or approximate 'hnsw'/'ivf' for large corpora")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _search_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=MODES, help="retrieval mode (default: hybrid; env SOURCEQA_MODE)")
+    parser.add_argument("--k", help="number of passages (default: 5; env SOURCEQA_K)")
+    parser.add_argument("--article", action="append", metavar="DOC_ID", help="only search this article (repeatable)")
+    parser.add_argument("--from", dest="date_from", metavar="DATE", help="only articles dated on or after DATE (YYYY[-MM[-DD]])")
+    parser.add_argument("--to", dest="date_to", metavar="DATE", help="only articles dated on or before DATE (YYYY[-MM[-DD]])")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="python -m qa", description="Ask questions of a folder of articles; every answer sentence is cited.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("index", help="load or build the index and print a summary")
+    _common(p)
+    p.add_argument("--rebuild", action="store_true", help="ignore the saved index (cached vectors are still reused)")
+
+    p = sub.add_parser("search", help="ranked passages for a question")
+    _common(p)
+    _search_options(p)
+    p.add_argument("question")
+
+    p = sub.add_parser("show", help="a paragraph (ARTICLE:N) with its neighbours")
+    _common(p)
+    p.add_argument("passage_id", metavar="ARTICLE:N")
+    p.add_argument("--around", type=int, default=1, help="paragraphs to show before and after (default 1)")
+
+    p = sub.add_parser("articles", help="the articles in the corpus, with paragraph counts")
+    _common(p)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    # Cheap checks first, so a typo is reported before the model takes seconds to load.
+    if getattr(args, "question", None) is not None:
+        clean_question(args.question)
+    settings = Settings.load(
+        corpus=args.corpus, index_dir=args.index_dir, model=args.model, index_type=args.index_type,
+        mode=getattr(args, "mode", None), k=getattr(args, "k", None),
+    )
+    if not settings.corpus.is_dir():
+        load_corpus(settings.corpus)  # raises the UserError that names the folder and the fix
+    return settings
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(tuple(args.article or ()), args.date_from, args.date_to)
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def cmd_index(args: argparse.Namespace) -> None:
+    engine = Engine(_settings(args))
+    report = engine.rebuild() if args.rebuild else engine.open()
+    if args.json:
+        _print_json({"index_dir": str(engine.settings.index_path), **report.__dict__})
+    else:
+        print(report.summary())
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    engine = open_engine(_settings(args))
+    question = engine.question(args.question)
+    hits = engine.search(question, filters=_filters(args))
+    if args.json:
+        _print_json({"question": question.text, "notes": list(question.notes), "mode": engine.settings.mode,
+                     "hits": [h.to_dict() for h in hits]})
+        return
+    for note in question.notes:
+        print(f"note: {note}")
+    if not hits:
+        print("no passages match")
+    for h in hits:
+        a = h.passage.article
+        print(f"{h.rank}. [{h.passage.id}] {h.score:.3f}  {a.title if a else ''} ({a.publisher if a else ''}, {a.date if a else ''}) ¶{h.passage.n}")
+        print(f"   {h.passage.text}\n")
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    engine = open_engine(_settings(args))
+    target = engine.passage(args.passage_id)
+    around = engine.neighbours(target.id, max(0, args.around))
+    if args.json:
+        _print_json({"passage": target.to_dict(), "article": target.article.to_dict() if target.article else None,
+                     "neighbours": [p.to_dict() for p in around]})
+        return
+    a = target.article
+    if a:
+        print(f"{a.title} ({a.publisher or 'unknown publisher'}, {a.date or 'undated'}) - {a.path}\n")
+    for p in around:
+        mark = ">>" if p.id == target.id else "  "
+        section = f" [{p.section}]" if p.section else ""
+        print(f"{mark} ¶{p.n}{section} (chars {p.start}-{p.end})\n{p.text}\n")
+
+
+def cmd_articles(args: argparse.Namespace) -> None:
+    engine = open_engine(_settings(args))
+    rows = [
+        {**c.article.to_dict(), "paragraphs": len(c.passages), "dropped_boilerplate": len(c.boilerplate)}
+        for c in engine.articles()
+    ]
+    if args.json:
+        _print_json(rows)
+        return
+    for r in rows:
+        print(f"{r['doc_id']}\n   {r['title']} ({r['publisher'] or '-'}, {r['date'] or 'undated'}): "
+              f"{r['paragraphs']} paragraphs, {r['dropped_boilerplate']} boilerplate dropped")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "index": cmd_index, "search": cmd_search, "show": cmd_show, "articles": cmd_articles,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand; a user error prints one line and returns 2."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    logging.getLogger("qa").setLevel(logging.INFO)
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,270 @@
+"""The engine: settings, the encoder and the current Library, safe to share between threads."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from embeddings import EmbeddingCache, Encoder, ModelLoadError
+from embeddings.files import atomic_write
+from qa.chunking import Chunked, Passage
+from qa.corpus import SUFFIXES, load_corpus
+from qa.errors import UserError
+from qa.library import BuildReport, Library, build_library
+from qa.retrieve import Filters, Hit, retrieve
+from qa.settings import Settings, parse_k, parse_mode
+from qa.store import index_folder_writable, load_library, save_library
+from qa.text import fold, strip_control
+
+log = logging.getLogger("qa")
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_PASSAGE_ID = re.compile(r"^(?P<doc>.+):(?P<n>\d+)$")
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as searched: cleaned, cut to what the model reads, with notes on what was changed."""
+
+    text: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What happened to one uploaded file."""
+
+    name: str
+    saved_as: str | None
+    status: str  # "added", "duplicate" or "rejected"
+    message: str
+
+
+def clean_question(text: object) -> str:
+    """A question with control characters and runs of whitespace removed; UserError when nothing is left."""
+    if not isinstance(text, str):
+        raise UserError("the question must be text")
+    clean = re.sub(r"\s+", " ", strip_control(text)).strip()
+    if not any(ch.isalnum() for ch in clean):
+        raise UserError("the question is empty: type a question, e.g. \"Why does Russia engage the Taliban?\"")
+    return clean
+
+
+def prepare_question(text: str, encoder: Encoder) -> Question:
+    """Clean a question (control characters out), refuse an empty one, cut a long one to the model's limit."""
+    clean = clean_question(text)
+    cut, was_cut = encoder.truncate(clean)
+    notes = ()
+    if was_cut:
+        notes = (f"The question was cut to its first {len(cut)} of {len(clean)} characters, which is what the model reads.",)
+    return Question(cut, notes)
+
+
+def safe_filename(name: str) -> str:
+    """A file name reduced to letters, digits, '.', '_' and '-', with no folders and no leading dot."""
+    base = Path(str(name).replace("\\", "/")).name
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = _UNSAFE.sub("-", stem).strip(".-_")[:100] or "upload"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+class Engine:
+    """Answers searches over the current Library and applies changes to the corpus, one writer at a time."""
+
+    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+        """Load the model; call `open()` to load or build the index."""
+        self.settings = settings
+        try:
+            self.encoder = encoder or Encoder(settings.model)
+        except ModelLoadError as exc:
+            raise UserError(f"{exc}") from exc
+        self._library: Library | None = None
+        self._write = threading.RLock()
+        self.last_report: BuildReport | None = None
+
+    @property
+    def library(self) -> Library:
+        """The current snapshot (queries keep using the one they started with while an update swaps it)."""
+        if self._library is None:
+            raise RuntimeError("the engine is not open: call Engine.open() first")
+        return self._library
+
+    def open(self, progress: Progress | None = None) -> BuildReport:
+        """Use the saved index when it matches the corpus and model; otherwise build (reusing cached vectors)."""
+        with self._write:
+            return self._refresh(progress)
+
+    def rebuild(self, progress: Progress | None = None) -> BuildReport:
+        """Build the index again, ignoring the saved one (cached vectors are still reused)."""
+        with self._write:
+            return self._refresh(progress, force=True)
+
+    def _refresh(self, progress: Progress | None, force: bool = False) -> BuildReport:
+        began = time.perf_counter()
+        settings = self.settings
+        corpus = load_corpus(settings.corpus)
+        folder = settings.index_path
+        if force:
+            library, reasons = None, ["rebuild requested"]
+        else:
+            library, reasons = load_library(folder, corpus, self.encoder.model_id, settings.index_type)
+        if library is not None:
+            self._library = library
+            report = BuildReport(
+                articles=len(library.chunks), passages=len(library.passages),
+                dropped=sum(len(c.boilerplate) for c in library.chunks), sentences=len(library.sentences),
+                embedded=0, reused=0, seconds=time.perf_counter() - began, loaded=True,
+            )
+            self.last_report = report
+            return report
+        if reasons not in (["no saved index"], ["rebuild requested"]):
+            level = logging.WARNING if any("damaged" in r or "unreadable" in r for r in reasons) else logging.INFO
+            log.log(level, "rebuilding the index in %s: %s", folder, "; ".join(reasons))
+        problem = index_folder_writable(folder)
+        cache = EmbeddingCache(folder / "cache", self.encoder.model_id, self.encoder.dim)
+        library, report = build_library(corpus, self.encoder, cache, index_type=settings.index_type, progress=progress)
+        report = replace(report, reasons=tuple(reasons))
+        if problem is None:
+            try:
+                save_library(library, folder)
+                cache.save(keep=None)
+            except OSError as exc:
+                problem = f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or folder})"
+        if problem is not None:
+            log.warning("could not save the index: %s; serving it from memory", problem)
+            report = replace(report, saved=False, save_error=problem)
+        self._library = library
+        self.last_report = report
+        return report
+
+    def refresh(self, progress: Progress | None = None) -> BuildReport:
+        """Re-read the corpus folder and index what changed."""
+        return self.open(progress)
+
+    # --- queries -------------------------------------------------------------------------------------------
+    def question(self, text: str) -> Question:
+        """`prepare_question` with this engine's model."""
+        return prepare_question(text, self.encoder)
+
+    def search(
+        self,
+        question: str | Question,
+        *,
+        mode: str | None = None,
+        k: int | None = None,
+        filters: Filters | None = None,
+        library: Library | None = None,
+    ) -> list[Hit]:
+        """Ranked passages for a question (`mode`, `k` default to the settings)."""
+        q = question if isinstance(question, Question) else self.question(question)
+        mode = parse_mode(mode or self.settings.mode)
+        k = parse_k(k or self.settings.k)
+        library = library or self.library
+        vector = self.encoder.encode_query(q.text) if mode != "bm25" else None
+        return retrieve(library, q.text, vector, mode=mode, k=k, filters=filters or Filters())
+
+    def encode(self, text: str) -> np.ndarray:
+        """The query vector of a text."""
+        return self.encoder.encode_query(text)
+
+    # --- lookups -------------------------------------------------------------------------------------------
+    def passage(self, passage_id: str) -> Passage:
+        """A passage by id `<doc-id>:<n>`; a clear UserError when there is none."""
+        library = self.library
+        row = library.rows.get(passage_id.strip())
+        if row is None:
+            match = _PASSAGE_ID.match(passage_id.strip())
+            if not match:
+                raise UserError(f"{passage_id!r} is not a passage id: use ARTICLE:N, e.g. {library.passages[0].id if library.passages else 'article:1'}")
+            doc = match.group("doc")
+            if doc not in library.articles:
+                raise UserError(f"no article {doc!r} in {library.folder}: see `python -m qa articles` for the ids")
+            count = sum(1 for p in library.passages if p.doc_id == doc)
+            raise UserError(f"article {doc!r} has paragraphs 1 to {count}, not {match.group('n')}")
+        return library.passages[row]
+
+    def neighbours(self, passage_id: str, around: int = 1) -> list[Passage]:
+        """A passage with up to `around` paragraphs of the same article before and after it."""
+        p = self.passage(passage_id)
+        chunk = self.chunk(p.doc_id)
+        lo, hi = max(0, p.n - 1 - around), min(len(chunk.passages), p.n + around)
+        return list(chunk.passages[lo:hi])
+
+    def chunk(self, doc_id: str) -> Chunked:
+        """An article's passages and dropped paragraphs."""
+        for c in self.library.chunks:
+            if c.article.doc_id == doc_id:
+                return c
+        raise UserError(f"no article {doc_id!r} in {self.library.folder}")
+
+    def articles(self) -> list[Chunked]:
+        """Every article with its passages and what was dropped, in corpus order."""
+        return list(self.library.chunks)
+
+    # --- changes -------------------------------------------------------------------------------------------
+    def add_files(self, files: Iterable[tuple[str, bytes]], progress: Progress | None = None) -> tuple[list[Upload], BuildReport | None]:
+        """Save uploaded files into the corpus folder (checked, safely named), then index what is new."""
+        folder = Path(self.settings.corpus)
+        results: list[Upload] = []
+        with self._write:
+            known = {fold(c.article.text[c.article.body_start:]) for c in self.library.chunks}
+            known_hashes = {hashlib.sha256(k.encode()).hexdigest() for k in known}
+            for name, data in files:
+                results.append(self._save_upload(folder, name, data, known_hashes))
+            report = None
+            if any(r.status == "added" for r in results):
+                report = self._refresh(progress)
+        return results, report
+
+    def _save_upload(self, folder: Path, name: str, data: bytes, known: set[str]) -> Upload:
+        display = Path(str(name).replace("\\", "/")).name or "upload"
+        if Path(display).suffix.lower() not in SUFFIXES:
+            return Upload(display, None, "rejected", f"{display}: only .txt and .md files can be added")
+        if len(data) > MAX_UPLOAD_BYTES:
+            return Upload(display, None, "rejected", f"{display}: {len(data):,} bytes is over the {MAX_UPLOAD_BYTES:,}-byte limit")
+        if b"\x00" in data[:8192]:
+            return Upload(display, None, "rejected", f"{display}: looks binary (NUL bytes), not a text file")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return Upload(display, None, "rejected", f"{display}: is not valid UTF-8 (byte {exc.start}); save it as UTF-8")
+        if not text.strip():
+            return Upload(display, None, "rejected", f"{display}: is empty")
+        from qa.corpus import parse_article
+
+        article, _ = parse_article(Path(display), text, "upload")
+        digest = hashlib.sha256(fold(text[article.body_start:]).encode()).hexdigest()
+        if digest in known:
+            return Upload(display, None, "duplicate", f"{display}: the same text is already in the library; not added again")
+        safe = safe_filename(display)
+        target = folder / safe
+        stem, suffix = target.stem, target.suffix
+        i = 2
+        while target.exists():
+            target = folder / f"{stem}-{i}{suffix}"
+            i += 1
+        folder.mkdir(parents=True, exist_ok=True)
+        # Written to disk before indexing: a crash in between loses nothing, the next start indexes it.
+        atomic_write(target, data)
+        known.add(digest)
+        return Upload(display, target.name, "added", f"{display}: saved as {target.name}")
+
+
+def open_engine(settings: Settings | None = None, progress: Progress | None = None, encoder: Encoder | None = None) -> Engine:
+    """An engine with its index loaded or built: the usual way in."""
+    engine = Engine(settings or Settings.load(), encoder)
+    engine.open(progress)
+    return engine

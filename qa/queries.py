@@ -1,0 +1,93 @@
+"""Query sets: JSON Lines of questions with gold snippets or passage ids, and which passages they mark relevant."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.chunking import Passage
+from qa.errors import UserError
+from qa.settings import ROOT
+from qa.text import fold
+
+DEFAULT_QUERIES = ROOT / "bench" / "queries" / "russia-taliban.jsonl"
+
+
+@dataclass(frozen=True)
+class Query:
+    """One benchmark question; no gold at all means the articles don't answer it (abstention is right)."""
+
+    id: str
+    question: str
+    gold: tuple[str, ...] = ()
+    gold_ids: tuple[str, ...] = ()
+    type: str | None = None
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the articles answer this question."""
+        return bool(self.gold or self.gold_ids)
+
+
+def _strings(value: object, field: str, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise UserError(f"{where}: {field!r} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def parse_queries(lines: Iterable[str], source: str = "<queries>") -> list[Query]:
+    """Parse JSON Lines queries; a malformed line is reported with its number. Unknown fields are ignored."""
+    queries: list[Query] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{source} line {number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(data, dict):
+            raise UserError(f"{where}: each line must be a JSON object")
+        qid, question = data.get("id"), data.get("question")
+        if not isinstance(qid, str | int) or str(qid).strip() == "":
+            raise UserError(f"{where}: missing \"id\"")
+        if not isinstance(question, str) or not question.strip():
+            raise UserError(f"{where}: missing \"question\" text")
+        if str(qid) in seen:
+            raise UserError(f"{where}: id {qid!r} is used twice")
+        seen.add(str(qid))
+        kind = data.get("type")
+        queries.append(Query(
+            str(qid), question.strip(), _strings(data.get("gold"), "gold", where),
+            _strings(data.get("gold_ids"), "gold_ids", where), kind if isinstance(kind, str) else None,
+        ))
+    if not queries:
+        raise UserError(f"{source}: no queries in it")
+    return queries
+
+
+def load_queries(path: str | Path | None = None) -> list[Query]:
+    """Read a query file (default: the shipped set for the bundled corpus)."""
+    path = Path(path) if path else DEFAULT_QUERIES
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UserError(f"cannot read query file {path} ({exc.strerror}): pass --queries FILE") from None
+    return parse_queries(text.splitlines(), str(path))
+
+
+def relevant_ids(query: Query, passages: Iterable[Passage]) -> set[str]:
+    """Passages whose text contains a gold snippet (after normalisation), plus the named gold ids."""
+    snippets = [fold(g) for g in query.gold]
+    found = set(query.gold_ids)
+    if snippets:
+        for p in passages:
+            text = fold(p.text)
+            if any(s in text for s in snippets):
+                found.add(p.id)
+    return found

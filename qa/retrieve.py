@@ -1,0 +1,188 @@
+"""Ranking passages for a question: BM25, dense (passage and best sentence), and their fusion; filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.chunking import Passage
+from qa.library import Library
+
+SIGNALS = ("bm25", "dense", "sentence")
+# Which signals each mode fuses, and with what weight (min-max normalised over the candidate pool).
+# Chosen by measurement on bench/queries/russia-taliban.jsonl and the SciFact train split: see BENCHMARKS.md.
+MODE_WEIGHTS: dict[str, dict[str, float]] = {
+    "bm25": {"bm25": 1.0},
+    "dense": {"dense": 0.5, "sentence": 0.5},
+    "hybrid": {"bm25": 0.3, "dense": 0.35, "sentence": 0.35},
+}
+POOL_MIN = 50
+POOL_PER_K = 5
+SENTENCE_POOL_FACTOR = 4
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict a search to some articles and/or a date range (partial ISO dates: YYYY, YYYY-MM, YYYY-MM-DD)."""
+
+    doc_ids: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return bool(self.doc_ids or self.date_from or self.date_to)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked passage: its fused score, rank (1-based) and the score of each signal that made it."""
+
+    passage: Passage
+    score: float
+    rank: int
+    signals: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form for `--json` and the API."""
+        article = self.passage.article
+        return {
+            "rank": self.rank, "score": round(self.score, 6), "id": self.passage.id,
+            "signals": {k: round(v, 6) for k, v in self.signals.items()},
+            "title": article.title if article else None, "publisher": article.publisher if article else None,
+            "date": article.date if article else None, **self.passage.to_dict(),
+        }
+
+
+def date_bounds(value: str, upper: bool) -> str:
+    """The first (or last) day a partial ISO date covers, as YYYY-MM-DD."""
+    parts = value.split("-")
+    if len(parts) == 1:
+        return f"{parts[0]}-12-31" if upper else f"{parts[0]}-01-01"
+    if len(parts) == 2:
+        return f"{value}-31" if upper else f"{value}-01"
+    return value
+
+
+def article_matches(doc_id: str, date: str | None, filters: Filters) -> bool:
+    """Whether an article passes the filters (an undated article fails any date filter)."""
+    if filters.doc_ids and doc_id not in filters.doc_ids:
+        return False
+    if filters.date_from or filters.date_to:
+        if not date:
+            return False
+        if filters.date_from and date_bounds(date, True) < date_bounds(filters.date_from, False):
+            return False
+        if filters.date_to and date_bounds(date, False) > date_bounds(filters.date_to, True):
+            return False
+    return True
+
+
+def allowed_rows(library: Library, filters: Filters) -> np.ndarray | None:
+    """Passage rows that pass the filters, or None when no filter is set."""
+    if not filters.active:
+        return None
+    ok = {d for d, a in library.articles.items() if article_matches(d, a.date, filters)}
+    return np.array([i for i, p in enumerate(library.passages) if p.doc_id in ok], dtype=np.int64)
+
+
+def minmax(values: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1]; a constant vector becomes all zeros (it tells nothing apart)."""
+    if len(values) == 0:
+        return values.astype(np.float64)
+    low, high = float(values.min()), float(values.max())
+    if high - low <= 1e-12:
+        return np.zeros(len(values))
+    return (values - low) / (high - low)
+
+
+def fuse(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """Weighted sum of min-max normalised signal scores over the same candidates."""
+    total = np.zeros(len(next(iter(signals.values()))))
+    for name, weight in weights.items():
+        total += weight * minmax(np.asarray(signals[name], dtype=np.float64))
+    return total
+
+
+def order(scores: np.ndarray, ids: list[str]) -> np.ndarray:
+    """Indices by descending score, ties broken by passage id so results are deterministic."""
+    return np.array(sorted(range(len(ids)), key=lambda i: (-round(float(scores[i]), 9), ids[i])), dtype=np.int64)
+
+
+def _sentence_max(library: Library, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Best sentence cosine of each candidate passage."""
+    spans = [library.sentence_rows[int(r)] for r in rows]
+    flat = np.array([s for span in spans for s in span], dtype=np.int64)
+    cos = library.sentence_vectors.vectors(flat) @ query if len(flat) else np.zeros(0)
+    out = np.zeros(len(rows))
+    pos = 0
+    for i, span in enumerate(spans):
+        if len(span):
+            out[i] = cos[pos:pos + len(span)].max()
+        pos += len(span)
+    return out
+
+
+def candidates(library: Library, query: np.ndarray | None, bm25: np.ndarray | None, signals: set[str], pool: int,
+               allowed: np.ndarray | None) -> np.ndarray:
+    """Union of each signal's top `pool` passage rows."""
+    found: set[int] = set()
+    if bm25 is not None:
+        scores = bm25 if allowed is None else bm25[allowed]
+        top = np.argsort(-scores, kind="stable")[:pool]
+        top = top[scores[top] > 0]
+        found.update(int(r) for r in (top if allowed is None else allowed[top]))
+    if query is not None and "dense" in signals:
+        found.update(int(r) for r in library.vectors.search(query, pool, allowed)[1])
+    if query is not None and "sentence" in signals and len(library.sentences):
+        sent_allowed = None
+        if allowed is not None:
+            sent_allowed = np.flatnonzero(np.isin(library.sentences.passage, allowed))
+        _, rows = library.sentence_vectors.search(query, pool * SENTENCE_POOL_FACTOR, sent_allowed)
+        found.update(int(library.sentences.passage[r]) for r in rows)
+    return np.array(sorted(found), dtype=np.int64)
+
+
+def retrieve(
+    library: Library,
+    question: str,
+    query: np.ndarray | None,
+    *,
+    mode: str = "hybrid",
+    k: int = 5,
+    filters: Filters = Filters(),
+    weights: dict[str, float] | None = None,
+) -> list[Hit]:
+    """The top-k passages for a question (its text for BM25, its vector for dense search)."""
+    weights = weights or MODE_WEIGHTS[mode]
+    used = {s for s, w in weights.items() if w}
+    allowed = allowed_rows(library, filters)
+    if not library.passages or (allowed is not None and len(allowed) == 0):
+        return []
+    bm25 = library.lexical.scores(question) if "bm25" in used else None
+    dense_query = query if used & {"dense", "sentence"} else None
+    pool = max(POOL_MIN, POOL_PER_K * k)
+    rows = candidates(library, dense_query, bm25, used, pool, allowed)
+    if len(rows) == 0:
+        return []
+    values: dict[str, np.ndarray] = {}
+    if bm25 is not None:
+        values["bm25"] = bm25[rows]
+    if dense_query is not None:
+        values["dense"] = library.vectors.vectors(rows) @ dense_query
+        if "sentence" in used:
+            values["sentence"] = _sentence_max(library, dense_query, rows)
+    fused = fuse(values, {s: weights[s] for s in used})
+    ids = [library.passages[int(r)].id for r in rows]
+    ranked = order(fused, ids)[:k]
+    return [
+        Hit(
+            passage=library.passages[int(rows[i])],
+            score=float(fused[i]),
+            rank=rank,
+            signals={name: float(v[i]) for name, v in values.items()},
+        )
+        for rank, i in enumerate(ranked, start=1)
+    ]

@@ -1,0 +1,93 @@
+"""Settings: one frozen value built from defaults, `SOURCEQA_*` environment variables and command-line flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from embeddings import DEFAULT_MODEL, INDEX_TYPES
+from qa.errors import UserError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT / "corpus"
+MODES = ("bm25", "dense", "hybrid")
+MAX_K = 100
+
+# Environment variable for each setting.
+ENV = {
+    "corpus": "SOURCEQA_CORPUS",
+    "index_dir": "SOURCEQA_INDEX_DIR",
+    "model": "SOURCEQA_MODEL",
+    "mode": "SOURCEQA_MODE",
+    "k": "SOURCEQA_K",
+    "index_type": "SOURCEQA_INDEX_TYPE",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the articles and the index live, which model embeds them, and how to search."""
+
+    corpus: Path = DEFAULT_CORPUS
+    index_dir: Path | None = None
+    model: str = DEFAULT_MODEL
+    mode: str = "hybrid"
+    k: int = 5
+    index_type: str = "flat"
+
+    @property
+    def index_path(self) -> Path:
+        """The index folder: the setting, or `.sourceqa/` inside the corpus folder."""
+        return self.index_dir if self.index_dir is not None else self.corpus / ".sourceqa"
+
+    @classmethod
+    def load(cls, **overrides: object) -> "Settings":
+        """Defaults, then environment variables, then the non-None `overrides` (e.g. CLI flags); validated."""
+        values: dict[str, object] = {}
+        for name, var in ENV.items():
+            if os.environ.get(var, "").strip():
+                values[name] = os.environ[var].strip()
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls().with_values(**values)
+
+    def with_values(self, **values: object) -> "Settings":
+        """A copy with some settings changed, converted and checked."""
+        known = {f.name for f in fields(self)}
+        unknown = set(values) - known
+        if unknown:
+            raise UserError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        clean: dict[str, object] = {}
+        for name, value in values.items():
+            if name in ("corpus", "index_dir"):
+                clean[name] = Path(str(value)).expanduser()
+            elif name == "k":
+                clean[name] = parse_k(value)
+            elif name == "mode":
+                clean[name] = parse_mode(value)
+            elif name == "index_type":
+                if str(value) not in INDEX_TYPES:
+                    raise UserError(f"index type {value!r} is not one of {', '.join(INDEX_TYPES)} (--index-type / SOURCEQA_INDEX_TYPE)")
+                clean[name] = str(value)
+            else:
+                clean[name] = str(value)
+        return replace(self, **clean)
+
+
+def parse_mode(value: object) -> str:
+    """A retrieval mode, checked."""
+    mode = str(value).strip().lower()
+    if mode not in MODES:
+        raise UserError(f"mode {value!r} is not one of {', '.join(MODES)} (--mode / SOURCEQA_MODE)")
+    return mode
+
+
+def parse_k(value: object) -> int:
+    """A number of passages, checked."""
+    try:
+        k = int(str(value))
+    except ValueError:
+        raise UserError(f"k must be a whole number, not {value!r} (--k / SOURCEQA_K)") from None
+    if not 1 <= k <= MAX_K:
+        raise UserError(f"k must be between 1 and {MAX_K}, not {k} (--k / SOURCEQA_K)")
+    return k

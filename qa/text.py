@@ -1,0 +1,41 @@
+"""Text normalisation for matching: the original text is always what is displayed and cited."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2015": "-", "\u2212": "-",
+        "\u00a0": " ", "\u202f": " ", "\u2007": " ",
+        "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": "",
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """NFKC, straight quotes, ASCII dashes, no-break spaces as spaces, whitespace runs collapsed."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return _SPACE.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """The matching key of a text: `normalize` and casefold (used for snippets, repeats, duplicates)."""
+    return normalize(text).casefold()
+
+
+def word_count(text: str) -> int:
+    """Number of whitespace-separated words."""
+    return len(text.split())
+
+
+def strip_control(text: str) -> str:
+    """Drop control and format characters except ordinary whitespace, so they cannot upset tokenisers."""
+    return "".join(
+        ch if ch in "\t\n\r " or unicodedata.category(ch)[0] != "C" else " " for ch in text
+    )

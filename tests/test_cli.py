@@ -1,0 +1,56 @@
+"""The command line as a user runs it: JSON output, progress and summary, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def cli(engine):
+    """Run `python -m qa` against the session's corpus copy and warm index."""
+    def run(*args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "SOURCEQA_CORPUS": str(engine.settings.corpus), "SOURCEQA_INDEX_DIR": str(engine.settings.index_path)}
+        return subprocess.run([sys.executable, "-m", "qa", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return run
+
+
+def test_search_json_returns_passages_from_three_articles(cli):
+    out = cli("search", "Why does Russia engage the Taliban?", "--json", "--k", "10")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert len({h["doc_id"] for h in data["hits"]}) >= 3
+    first = data["hits"][0]
+    assert {"id", "score", "title", "publisher", "date", "n", "start", "end", "text"} <= set(first)
+
+
+def test_index_prints_a_summary(cli):
+    out = cli("index")
+    assert out.returncode == 0, out.stderr
+    assert "5 articles" in out.stdout and "passages" in out.stdout and "boilerplate" in out.stdout
+
+
+def test_show_marks_the_paragraph_among_its_neighbours(cli):
+    out = cli("show", "bloomberg-2020-russia-seeks-good-relations-with-taliban:3", "--json")
+    data = json.loads(out.stdout)
+    assert data["passage"]["n"] == 3 and [p["n"] for p in data["neighbours"]] == [2, 3, 4]
+
+
+@pytest.mark.parametrize("args, words", [
+    (("search", "   "), "empty"),
+    (("show", "bloomberg-2020-russia-seeks-good-relations-with-taliban:99"), "paragraphs 1 to"),
+    (("search", "x", "--corpus", "/no/such/folder"), "does not exist"),
+    (("search", "x", "--k", "zero"), "whole number"),
+    (("search",), "question"),
+])
+def test_user_errors_are_one_line_and_exit_2(cli, args, words):
+    out = cli(*args)
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0] and "Traceback" not in out.stderr

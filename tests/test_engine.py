@@ -1,0 +1,171 @@
+"""End to end on the bundled corpus with the real model and real FAISS and BM25 indexes."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+import qa.lexical
+from helpers import write
+from qa import Engine, Filters, Settings, UserError, read_source
+from qa.queries import load_queries, relevant_ids
+from qa.store import PASSAGES, current_generation
+
+WHY = "Why does Russia engage the Taliban?"
+# Lines of the raw articles that are page furniture, not article prose.
+BOILERPLATE = [
+    "ADVERTISEMENT", "Photographer: Sefa Karacan", "Before it's here, it's on the Bloomberg Terminal",
+    "To contact the reporter", "To contact the editors", "With assistance from", "\u00a92020 Bloomberg",
+    "Like it? Share with your friends", "What's Your Reaction?", "hate hate", "win win",
+    "Your email address will not be published", "\u00a9 Sipa / Shutterstock", "Credit: Patrick Tsui",
+    "Recent Features", "This holiday season, give to", "intrepid correspondents", "We see it.",
+    "We report with just one agenda", "Getty Images", "Zamir Kabulov\n",
+]
+
+
+def test_no_boilerplate_line_is_a_passage(engine):
+    for p in engine.library.passages:
+        for line in BOILERPLATE:
+            assert line.strip() not in p.text or len(p.text) > 3 * len(line), (p.id, line)
+    titles = {c.article.title for c in engine.articles()}
+    assert not any(p.text.strip() in titles for p in engine.library.passages)
+
+
+def test_every_span_reproduces_its_text_from_the_file(engine):
+    for chunk in engine.articles():
+        text = read_source(chunk.article.path)
+        for p in chunk.passages:
+            assert text[p.start:p.end] == p.text
+        assert [p.n for p in chunk.passages] == list(range(1, len(chunk.passages) + 1))
+
+
+def test_sections_come_from_subheadings(engine):
+    sections = {p.section for p in engine.library.passages if p.doc_id.startswith("bloomberg-2017")}
+    assert {"Peace Talks", "Global Jihad"} <= sections
+
+
+def test_warm_start_embeds_and_tokenises_nothing(engine, encoder, monkeypatch):
+    before = encoder.texts_encoded
+
+    def no_tokenising(texts):
+        raise AssertionError("a warm start must not tokenise")
+
+    monkeypatch.setattr(qa.lexical, "tokenize", no_tokenising)
+    warm = Engine(engine.settings, encoder)
+    report = warm.open()
+    assert report.loaded and encoder.texts_encoded == before
+    assert warm.library.manifest.fingerprint == engine.library.manifest.fingerprint
+
+
+@pytest.fixture()
+def private_engine(engine, encoder, tmp_path):
+    """A copy of the corpus and of the warm index, free to change."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(engine.settings.corpus, corpus, ignore=shutil.ignore_patterns(".*"))
+    index = tmp_path / "index"
+    shutil.copytree(engine.settings.index_path, index)
+    settings = Settings.load(corpus=corpus, index_dir=index)
+    private = Engine(settings, encoder)
+    assert private.open().loaded
+    return private
+
+
+NEW_ARTICLE = """---
+title: Invented Report on River Pilots
+publisher: Test Wire
+date: 2024-02
+---
+River pilots on the Volga said on Monday that record ice had closed the northern channel for a week.
+
+The pilots' union asked the shipping ministry for icebreakers, citing losses of several million roubles.
+"""
+
+
+def test_adding_a_file_embeds_only_its_paragraphs(private_engine, encoder):
+    before = encoder.texts_encoded
+    write(private_engine.settings.corpus, "test-wire-2024-river-pilots.txt", NEW_ARTICLE)
+    report = private_engine.refresh()
+    new = [p for p in private_engine.library.passages if p.doc_id == "test-wire-2024-river-pilots"]
+    sentences = sum(len(private_engine.library.sentence_rows[private_engine.library.rows[p.id]]) for p in new)
+    assert len(new) == 2
+    assert encoder.texts_encoded - before == report.embedded == len(new) + sentences
+    hits = private_engine.search("Which union asked for icebreakers?", k=1)
+    assert hits[0].passage.id == "test-wire-2024-river-pilots:2"
+
+
+def test_a_damaged_index_file_is_detected_and_rebuilt(private_engine, encoder, caplog):
+    gen = current_generation(private_engine.settings.index_path)
+    target = gen / PASSAGES
+    target.write_bytes(target.read_bytes()[:100])
+    fresh = Engine(private_engine.settings, encoder)
+    before = encoder.texts_encoded
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        report = fresh.open()
+    assert not report.loaded and any("damaged" in r for r in report.reasons)
+    assert "damaged" in caplog.text
+    assert encoder.texts_encoded == before  # vectors come back from the embedding cache
+    assert fresh.search(WHY, k=3) == private_engine.search(WHY, k=3)
+
+
+def test_the_why_question_finds_several_articles(engine):
+    hits = engine.search(WHY, k=10)
+    assert len({h.passage.doc_id for h in hits}) >= 3
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_shipped_questions_find_their_paragraph_in_the_top_5(engine, mode):
+    queries = [q for q in load_queries() if q.answerable]
+    found = []
+    for q in queries:
+        gold = relevant_ids(q, engine.library.passages)
+        assert gold, f"{q.id}: no passage holds its gold snippet"
+        hits = engine.search(q.question, mode=mode, k=5)
+        if gold & {h.passage.id for h in hits}:
+            found.append(q.id)
+    assert len(found) >= 20
+    if mode == "hybrid":
+        assert len(found) / len(queries) >= 0.85, f"hybrid top-5 hit rate fell to {len(found)}/{len(queries)}"
+
+
+def test_results_are_deterministic_and_ranked(engine):
+    a = engine.search("opium income of the Taliban", k=8)
+    b = engine.search("opium income of the Taliban", k=8)
+    assert [h.passage.id for h in a] == [h.passage.id for h in b]
+    assert [h.rank for h in a] == list(range(1, 9))
+    assert all(x.score >= y.score for x, y in zip(a, a[1:]))
+
+
+def test_filters_by_article_and_date(engine):
+    doc = "the-diplomat-2017-four-reasons-russia-favors-taliban"
+    hits = engine.search(WHY, k=5, filters=Filters(doc_ids=(doc,)))
+    assert hits and {h.passage.doc_id for h in hits} == {doc}
+    hits = engine.search(WHY, k=10, filters=Filters(date_from="2020", date_to="2021-12"))
+    assert hits and {h.passage.article.date[:4] for h in hits} <= {"2020", "2021"}
+    assert engine.search(WHY, filters=Filters(date_from="2030")) == []
+
+
+def test_user_errors(engine):
+    with pytest.raises(UserError, match="empty"):
+        engine.search("  \n\t ")
+    with pytest.raises(UserError, match="paragraphs 1 to"):
+        engine.passage("bloomberg-2017-russia-backs-taliban-troop-withdrawal-demand:99")
+    with pytest.raises(UserError, match="ARTICLE:N"):
+        engine.passage("nonsense")
+
+
+def test_long_questions_are_cut_with_a_note(engine):
+    q = engine.question("opium " * 5000)
+    assert q.notes and len(q.text) < 5000
+    assert engine.search(q, k=1)
+
+
+def test_approximate_index_type_agrees_on_the_top_hit(engine, encoder, tmp_path):
+    settings = engine.settings.with_values(index_dir=tmp_path / "hnsw", index_type="hnsw")
+    shutil.copytree(engine.settings.index_path / "cache", Path(tmp_path / "hnsw" / "cache"))
+    hnsw = Engine(settings, encoder)
+    assert hnsw.open().embedded == 0
+    assert hnsw.library.vectors.kind == "hnsw"
+    assert hnsw.search(WHY, k=1)[0].passage.id == engine.search(WHY, k=1)[0].passage.id

@@ -1,4 +1,4 @@
-"""The command line: `python -m qa index | search | show | articles` over the public API."""
+"""The command line: `python -m qa index | search | show | articles | ask | verify | calibrate` over the public API."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from pathlib import Path
+
+from qa.answer import Answer, Citation, citation_for
+from qa.calibration import fit_threshold, save_threshold
 from qa.corpus import load_corpus
 from qa.engine import Engine, clean_question, open_engine
 from qa.errors import UserError
-from qa.retrieve import Filters
+from qa.queries import load_queries
+from qa.retrieve import Filters, Hit
 from qa.settings import MODES, Settings
+from qa.verify import citation_from_dict, verify
 
 EXIT_USER_ERROR = 2
 
@@ -61,6 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("articles", help="the articles in the corpus, with paragraph counts")
     _common(p)
+
+    p = sub.add_parser("ask", help="an answer made of the articles' own sentences, each cited [n]")
+    _common(p)
+    _search_options(p)
+    p.add_argument("question")
+    p.add_argument("--after", action="append", metavar="QUESTION", help="an earlier question of the conversation (repeatable, oldest first)")
+
+    p = sub.add_parser("verify", help="check citations against the source files")
+    _common(p)
+    p.add_argument("target", metavar="ARTICLE:N|ANSWER.json", help="a passage id, or a file saved from `ask --json`")
+
+    p = sub.add_parser("calibrate", help="fit the 'not in the sources' threshold for the model on a question set")
+    _common(p)
+    p.add_argument("--queries", metavar="FILE", help="JSON Lines question set with off-topic questions (default: the shipped set)")
+    p.add_argument("--save", nargs="?", const="", metavar="FILE",
+                   help="save the threshold in FILE (default: the index folder's calibration.json, which overrides qa/calibration.json)")
     return parser
 
 
@@ -143,8 +165,88 @@ def cmd_articles(args: argparse.Namespace) -> None:
               f"{r['paragraphs']} paragraphs, {r['dropped_boilerplate']} boilerplate dropped")
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
-    "index": cmd_index, "search": cmd_search, "show": cmd_show, "articles": cmd_articles,
+def _print_answer(answer: Answer) -> None:
+    for note in answer.notes:
+        print(f"note: {note}")
+    print(answer.text)
+    if answer.citations:
+        print()
+    for c in answer.citations:
+        weak = " (weak)" if c.weak else ""
+        print(f"[{c.marker}]{weak} {c.title} - {c.publisher or 'unknown publisher'}, {c.date or 'undated'}, ¶{c.n} "
+              f"({c.passage_id}, score {c.score:.3f})")
+        for a, b in c.highlights:
+            print(f"    > {c.text[a:b]}  (chars {a}-{b} of the paragraph)")
+
+
+def cmd_ask(args: argparse.Namespace) -> None:
+    engine = open_engine(_settings(args))
+    answer = engine.ask(args.question, history=args.after or (), filters=_filters(args))
+    if answer.status == "invalid":
+        raise UserError(answer.message)
+    if args.json:
+        _print_json(answer.to_dict())
+    else:
+        _print_answer(answer)
+
+
+def _citations_in(path: str) -> list[Citation]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot read {path} as JSON ({exc}): pass ARTICLE:N or a file saved from `ask --json`") from None
+    items = data.get("citations", data) if isinstance(data, dict) else data
+    items = items if isinstance(items, list) else [items]
+    try:
+        return [citation_from_dict(item) for item in items]
+    except ValueError as exc:
+        raise UserError(f"{path}: {exc}") from None
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    if args.target.endswith(".json") or Path(args.target).is_file():
+        citations = _citations_in(args.target)
+    else:
+        engine = open_engine(_settings(args))
+        p = engine.passage(args.target)
+        hit = Hit(p, 0.0, 1)
+        citations = [citation_for(hit, 1)]
+    results = [verify(c) for c in citations]
+    if args.json:
+        _print_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            print(r.message())
+    return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_calibrate(args: argparse.Namespace) -> None:
+    engine = open_engine(_settings(args))
+    queries = load_queries(args.queries)
+    evidence = {q.id: engine.ask(q.question).evidence for q in queries}
+    try:
+        entry = fit_threshold([evidence[q.id] for q in queries if q.answerable],
+                              [evidence[q.id] for q in queries if not q.answerable])
+    except ValueError as exc:
+        raise UserError(f"{args.queries or 'the shipped set'}: {exc}") from None
+    entry["queries"] = str(args.queries or "bench/queries/russia-taliban.jsonl")
+    model = engine.encoder.model_id
+    target = Path(args.save) if args.save else engine.settings.index_path / "calibration.json"
+    if args.save is not None:
+        save_threshold(target, model, entry)
+    if args.json:
+        _print_json({"model": model, **entry})
+        return
+    print(f"model {model}: threshold {entry['threshold']} on the best sentence cosine "
+          f"(weakest answerable {entry['answerable_min']}, strongest off-topic {entry['off_topic_max']}, "
+          f"{'separated' if entry['separated'] else 'NOT separated: some questions will be misjudged'})")
+    if args.save is not None:
+        print(f"saved in {target}")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
+    "index": cmd_index, "search": cmd_search, "show": cmd_show, "articles": cmd_articles, "ask": cmd_ask,
+    "verify": cmd_verify, "calibrate": cmd_calibrate,
 }
 
 
@@ -154,11 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("qa").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
     try:
-        COMMANDS[args.command](args)
+        return COMMANDS[args.command](args) or 0
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    return 0

@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,11 +15,14 @@ import numpy as np
 
 from embeddings import EmbeddingCache, Encoder, ModelLoadError
 from embeddings.files import atomic_write
+from qa.answer import CANDIDATE_PASSAGES, NOT_IN_SOURCES, Answer, compose, elapsed_ms, history_turns
+from qa.calibration import threshold_for
 from qa.chunking import Chunked, Passage
+from qa.conversation import is_follow_up, refers_to_answer, search_text
 from qa.corpus import SUFFIXES, load_corpus
 from qa.errors import UserError
 from qa.library import BuildReport, Library, build_library
-from qa.retrieve import Filters, Hit, retrieve
+from qa.retrieve import Filters, Hit, retrieve, with_earlier_citations
 from qa.settings import Settings, parse_k, parse_mode
 from qa.store import index_folder_writable, load_library, save_library
 from qa.text import fold, strip_control
@@ -176,6 +179,51 @@ class Engine:
         vector = self.encoder.encode_query(q.text) if mode != "bm25" else None
         return retrieve(library, q.text, vector, mode=mode, k=k, filters=filters or Filters())
 
+    def threshold(self) -> float:
+        """This model's calibrated "not in the sources" threshold."""
+        return threshold_for(self.encoder.model_id, self.settings.index_path)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[object] = (),
+        *,
+        mode: str | None = None,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """An extractive, cited answer; problems with the question come back as an Answer, never raised."""
+        began = time.perf_counter()
+        try:
+            q = self.question(question)
+            mode = parse_mode(mode or self.settings.mode)
+            k = parse_k(k or self.settings.k)
+        except UserError as exc:
+            return Answer(question=str(question)[:500], status="invalid", message=str(exc))
+        turns = history_turns(history)
+        follow = is_follow_up(q.text, turns)
+        text, cut = self.encoder.truncate(search_text(q.text, turns))
+        library = self.library  # one snapshot for the whole question, even if an upload swaps it meanwhile
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        # One encoder call: a follow-up also needs its own vector, to pick the sentences that answer it.
+        vectors = self.encoder.encode([text, q.text] if follow else [text], show_progress=False)
+        timings["encode"] = elapsed_ms(t)
+        hits = retrieve(library, text, vectors[0] if mode != "bm25" else None, mode=mode,
+                        k=max(k, CANDIDATE_PASSAGES), filters=filters or Filters(), timings=timings)
+        hits = with_earlier_citations(library, hits, refers_to_answer(q.text, turns))
+        t = time.perf_counter()
+        threshold = self.threshold()
+        status, sentences, citations, evidence = compose(library, q.text, hits, vectors, threshold)
+        timings["answer"] = elapsed_ms(t)
+        timings["total"] = elapsed_ms(began)
+        notes = q.notes + (("Read as a follow-up to the previous question.",) if follow else ())
+        return Answer(
+            question=q.text, status=status, sentences=tuple(sentences), citations=tuple(citations),
+            message=NOT_IN_SOURCES if status != "answered" else "", notes=notes, search_text=text,
+            follow_up=follow, evidence=evidence, threshold=threshold, mode=mode, timings_ms=timings,
+        )
+
     def encode(self, text: str) -> np.ndarray:
         """The query vector of a text."""
         return self.encoder.encode_query(text)
@@ -268,3 +316,21 @@ def open_engine(settings: Settings | None = None, progress: Progress | None = No
     engine = Engine(settings or Settings.load(), encoder)
     engine.open(progress)
     return engine
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The engine for the default settings (environment variables included), opened once per process."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = open_engine(Settings.load())
+        return _default
+
+
+def ask(question: str, history: Sequence[object] = (), **options: object) -> Answer:
+    """Answer a question from the default engine's articles (see Engine.ask for `history` and options)."""
+    return default_engine().ask(question, history, **options)  # type: ignore[arg-type]

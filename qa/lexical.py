@@ -10,6 +10,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from embeddings.files import IndexFileError
 
@@ -20,11 +21,20 @@ BM25_METHOD = "lucene"
 BM25_K1 = 1.2
 BM25_B = 0.75
 _STEMMER = Stemmer.Stemmer("english")
+# Lucene's 33 English stopwords miss the words every question has ("why", "does", "what"); they only add noise.
+STOPWORDS = sorted(set(STOPWORDS_EN) | set("""
+    about above after again against all am any because been before being below between both can could did do does
+    doing down during each few from further had has have having he her here hers herself him himself his how i its
+    itself just me more most my myself nor now off once only other our ours ourselves out over own same she should
+    so some than them themselves those through too under until up very we were what when where which while who whom
+    why would you your yours yourself yourselves
+""".split()))
+STOPWORDS_ID = "lucene+function-words"
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stopword-free, stemmed tokens of each text (the same for passages and questions)."""
-    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
+    return bm25s.tokenize(list(texts), stopwords=STOPWORDS, stemmer=_STEMMER, return_ids=False, show_progress=False)
 
 
 class LexicalIndex:

@@ -17,7 +17,7 @@ from embeddings import EmbeddingCache, Encoder, VectorIndex
 from embeddings.cache import text_key
 from qa.chunking import Chunked, Passage, chunk_article
 from qa.corpus import Article, Corpus
-from qa.lexical import BM25_B, BM25_K1, BM25_METHOD, LexicalIndex
+from qa.lexical import BM25_B, BM25_K1, BM25_METHOD, STOPWORDS_ID, LexicalIndex
 from qa.manifest import FORMAT, Expected, Manifest, fingerprint
 from qa.sentences import sentence_spans
 from qa.text import normalize
@@ -25,7 +25,10 @@ from qa.text import normalize
 log = logging.getLogger("qa")
 
 # What is embedded and indexed for a passage; part of the manifest so a change forces a rebuild.
-RECIPE = f"passage=title+section+text;sentence=text;bm25={BM25_METHOD},k1={BM25_K1},b={BM25_B},title+section+text"
+RECIPE = (
+    f"passage=title+section+text;sentence=text;"
+    f"bm25={BM25_METHOD},k1={BM25_K1},b={BM25_B},stop={STOPWORDS_ID},title+section+text"
+)
 
 Progress = Callable[[str, int, int], None]
 

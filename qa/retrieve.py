@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -154,8 +156,13 @@ def retrieve(
     k: int = 5,
     filters: Filters = Filters(),
     weights: dict[str, float] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[Hit]:
-    """The top-k passages for a question (its text for BM25, its vector for dense search)."""
+    """The top-k passages for a question (its text for BM25, its vector for dense search).
+
+    With `timings`, adds the milliseconds spent finding candidates ("search") and scoring and fusing them ("fusion").
+    """
+    began = time.perf_counter()
     weights = weights or MODE_WEIGHTS[mode]
     used = {s for s, w in weights.items() if w}
     allowed = allowed_rows(library, filters)
@@ -165,6 +172,9 @@ def retrieve(
     dense_query = query if used & {"dense", "sentence"} else None
     pool = max(POOL_MIN, POOL_PER_K * k)
     rows = candidates(library, dense_query, bm25, used, pool, allowed)
+    searched = time.perf_counter()
+    if timings is not None:
+        timings["search"] = timings.get("search", 0.0) + (searched - began) * 1000
     if len(rows) == 0:
         return []
     values: dict[str, np.ndarray] = {}
@@ -177,6 +187,8 @@ def retrieve(
     fused = fuse(values, {s: weights[s] for s in used})
     ids = [library.passages[int(r)].id for r in rows]
     ranked = order(fused, ids)[:k]
+    if timings is not None:
+        timings["fusion"] = timings.get("fusion", 0.0) + (time.perf_counter() - searched) * 1000
     return [
         Hit(
             passage=library.passages[int(rows[i])],
@@ -186,3 +198,20 @@ def retrieve(
         )
         for rank, i in enumerate(ranked, start=1)
     ]
+
+
+def with_earlier_citations(library: Library, hits: list[Hit], cited: Sequence[str]) -> list[Hit]:
+    """Hits with the passages an earlier answer cited moved to the top (a follow-up like "Who said that?")."""
+    if not cited:
+        return hits
+    top = max((h.score for h in hits), default=1.0)
+    known = {h.passage.id: h for h in hits}
+    front = []
+    for pid in cited:
+        row = library.rows.get(pid)
+        if row is None:
+            continue
+        old = known.pop(pid, None)
+        front.append(Hit(library.passages[row], top, 0, dict(old.signals) if old else {}))
+    rest = [h for h in hits if h.passage.id in known]
+    return [Hit(h.passage, h.score, i, h.signals) for i, h in enumerate(front + rest, start=1)]

@@ -1,0 +1,68 @@
+"""Follow-up questions: deciding when a question leans on the chat before it, and what to search for then."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.lexical import tokenize
+
+# Words that point back at something said earlier.
+_REFERS_BACK = re.compile(
+    r"\b(that|this|those|these|it|its|he|she|him|her|his|hers|they|them|their|there|then|such|the same|"
+    r"the latter|the former|said so|what about|how about|and what|and how|and who|and why|and when|else|also|too)\b",
+    re.IGNORECASE,
+)
+_STARTS_AS_CONTINUATION = re.compile(r"^\s*(and|but|so|also|what about|how about|then|or)\b", re.IGNORECASE)
+# Content words (past stopwords and question words) a question needs to stand on its own.
+SELF_CONTAINED_WORDS = 2
+# A question that points back ("that", "he", "and what about") is a follow-up up to this many content words.
+REFERRING_MAX_WORDS = 3
+# Earlier questions a chain of follow-ups carries along ("Why...?" "And opium?" "Who said that?").
+CHAIN_MAX = 2
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange: the question, and the passage ids its answer cited."""
+
+    question: str
+    cited: tuple[str, ...] = ()
+
+
+def content_words(question: str) -> list[str]:
+    """The question's stemmed words that are not stopwords or question words."""
+    return tokenize([question])[0]
+
+
+def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
+    """Whether a question needs the conversation to be understood (never true without history)."""
+    if not history:
+        return False
+    words = content_words(question)
+    refers = bool(_REFERS_BACK.search(question)) or bool(_STARTS_AS_CONTINUATION.search(question))
+    if len(words) < SELF_CONTAINED_WORDS:
+        return True
+    return refers and len(words) <= REFERRING_MAX_WORDS
+
+
+def search_text(question: str, history: Sequence[Turn]) -> str:
+    """What to search for: the question, after the questions it follows up (up to CHAIN_MAX of them)."""
+    chain = [question]
+    current = question
+    for turn in reversed(history):
+        if len(chain) > CHAIN_MAX or not is_follow_up(current, [turn]):
+            break
+        chain.append(turn.question)
+        current = turn.question
+    if len(chain) == 1:
+        return question
+    return " ".join(reversed(chain))
+
+
+def refers_to_answer(question: str, history: Sequence[Turn]) -> tuple[str, ...]:
+    """Passages of the last answer that a follow-up points at ("Who said that?", "When was that?")."""
+    if not history or not is_follow_up(question, history):
+        return ()
+    return history[-1].cited

@@ -1,0 +1,88 @@
+"""Checking a citation against its source file: same text at the same span, same paragraph number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.answer import Citation
+from qa.chunking import chunk_article
+from qa.corpus import parse_article, read_source
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of checking one citation; `problems` name the file and what no longer matches."""
+
+    passage_id: str
+    path: str
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the citation matches the file."""
+        return not self.problems
+
+    def message(self) -> str:
+        """One line for people."""
+        if self.ok:
+            return f"ok: [{self.passage_id}] matches {self.path}"
+        return f"MISMATCH: [{self.passage_id}] " + "; ".join(self.problems)
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form."""
+        return {"passage_id": self.passage_id, "path": self.path, "ok": self.ok, "problems": list(self.problems)}
+
+
+def _first_difference(a: str, b: str) -> int:
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
+
+
+def verify(citation: Citation) -> Verification:
+    """Re-read the cited file: its text at [start, end) must equal the citation's, and be paragraph ¶n."""
+    path = Path(citation.path)
+    problems: list[str] = []
+    try:
+        text = read_source(path)
+    except FileNotFoundError:
+        return Verification(citation.passage_id, str(path), (f"{path} no longer exists",))
+    except (OSError, UnicodeDecodeError) as exc:
+        return Verification(citation.passage_id, str(path), (f"{path} cannot be read ({exc})",))
+    found = text[citation.start:citation.end]
+    if found != citation.text:
+        at = citation.start + _first_difference(found, citation.text)
+        problems.append(
+            f"{path}: characters {citation.start}-{citation.end} differ from the cited text from character {at} "
+            f"(file has {found[at - citation.start:at - citation.start + 40]!r}); the file changed after indexing"
+        )
+    for a, b in citation.highlights:
+        if not 0 <= a < b <= len(citation.text):
+            problems.append(f"highlight {a}-{b} lies outside the cited paragraph")
+    article, _ = parse_article(path, text, citation.doc_id)
+    paragraphs = chunk_article(article).passages
+    same = [p for p in paragraphs if (p.start, p.end) == (citation.start, citation.end) and p.text == citation.text]
+    if not problems:
+        if not same:
+            problems.append(f"{path}: the cited text is no longer a paragraph of its own")
+        elif same[0].n != citation.n:
+            problems.append(f"{path}: the cited text is now ¶{same[0].n}, not ¶{citation.n}")
+    return Verification(citation.passage_id, str(path), tuple(problems))
+
+
+def citation_from_dict(data: dict) -> Citation:
+    """A Citation from its `to_dict` form (e.g. read back from `python -m qa ask --json`)."""
+    try:
+        return Citation(
+            marker=int(data.get("marker", 0)), passage_id=str(data["passage_id"]), doc_id=str(data["doc_id"]),
+            n=int(data["paragraph"]), title=str(data.get("title", "")), publisher=data.get("publisher"),
+            date=data.get("date"), path=str(data["path"]), text=str(data["text"]), start=int(data["start"]),
+            end=int(data["end"]),
+            highlights=tuple((int(h["start"]), int(h["end"])) for h in data.get("highlights", [])),
+            score=float(data.get("score", 0.0)), rank=int(data.get("rank", 0)), section=data.get("section"),
+            weak=bool(data.get("weak", False)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a citation: missing or bad field {exc}") from None

@@ -1,0 +1,196 @@
+"""Answers: verbatim cited sentences, abstention, follow-ups, verification and bad input, on the real corpus."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from qa import Answer, Engine, Settings, Turn, read_source, verify
+from qa.answer import kind_bonus, question_kind, sentence_score
+from qa.calibration import fit_threshold
+from qa.conversation import is_follow_up, search_text
+from qa.queries import load_queries, relevant_ids
+from qa.verify import citation_from_dict
+
+WHY = "Why does Russia engage the Taliban?"
+
+
+def assert_well_formed(answer: Answer) -> None:
+    """Every sentence is verbatim in its cited passage and file; every citation verifies against its file."""
+    assert answer.status in {"answered", "not_in_sources", "invalid"}
+    markers = {c.marker: c for c in answer.citations}
+    for s in answer.sentences:
+        c = markers[s.marker]
+        assert c.passage_id == s.passage_id and c.text[s.start:s.end] == s.text
+        assert read_source(c.path)[c.start + s.start:c.start + s.end] == s.text
+        assert (s.start, s.end) in c.highlights
+    for c in answer.citations:
+        assert verify(c).ok, verify(c).message()
+    if answer.status == "answered":
+        assert 1 <= len(answer.sentences) <= 4 and not any(c.weak for c in answer.citations)
+        for sentence in answer.sentences:
+            assert f"{sentence.text} [{sentence.marker}]" in answer.text
+    else:
+        assert not answer.sentences and answer.message
+
+
+# --- pure parts ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question, kind", [
+    ("How many troops are there?", "number"), ("What percentage of the country is held?", "number"),
+    ("When did they meet?", "date"), ("In what year did it end?", "date"), ("Who is the envoy?", "name"),
+    ("Which expert warned of a test?", "name"), ("Why does Russia engage?", "why"), ("Where was the base?", "place"),
+    ("How did Moscow react?", "how"), ("Is the Taliban banned?", "other"),
+])
+def test_question_kind(question, kind):
+    assert question_kind(question) == kind
+
+
+def test_kind_bonus_puts_numbers_and_names_first():
+    assert kind_bonus("number", "About 13,000 troops remain.") > kind_bonus("number", "Many troops remain.")
+    assert kind_bonus("name", "The plan was backed by Zamir Kabulov on Friday.") > 0
+    assert kind_bonus("date", "It met in September 2015.") > kind_bonus("date", "It met later.")
+
+
+def test_sentence_score_orders_by_similarity_words_and_rank():
+    base = sentence_score(0.5, 0.5, 0.5, 0.0, 20)
+    assert sentence_score(0.6, 0.5, 0.5, 0.0, 20) > base
+    assert sentence_score(0.5, 0.6, 0.5, 0.0, 20) > base
+    assert sentence_score(0.5, 0.5, 0.6, 0.0, 20) > base
+    assert sentence_score(0.5, 0.5, 0.5, 0.0, 3) < base
+
+
+def test_fit_threshold_is_the_midpoint_and_says_when_groups_overlap():
+    assert fit_threshold([0.5, 0.7], [0.1, 0.3])["threshold"] == 0.4
+    assert not fit_threshold([0.2, 0.7], [0.1, 0.3])["separated"]
+    with pytest.raises(ValueError):
+        fit_threshold([0.5], [])
+
+
+def test_follow_up_detection():
+    history = [Turn(WHY)]
+    for q in ("And what about opium?", "Who said that?", "When was that?", "How long did that occupation last?"):
+        assert is_follow_up(q, history), q
+    for q in ("What is the capital of Australia?", "How many American soldiers have died in Afghanistan since 2001?"):
+        assert not is_follow_up(q, history), q
+    assert not is_follow_up("Who said that?", [])
+    assert search_text("Who said that?", history) == f"{WHY} Who said that?"
+
+
+# --- on the corpus -------------------------------------------------------------------------------------------
+def test_why_question_gets_reasons_from_several_articles(engine):
+    answer = engine.ask(WHY)
+    assert_well_formed(answer)
+    assert answer.answered and len(answer.sentences) >= 2
+    assert len({c.doc_id for c in answer.citations}) >= 2
+
+
+def test_number_question_puts_the_number_first(engine):
+    answer = engine.ask("How much money does the Taliban make from opium each year?")
+    assert_well_formed(answer)
+    assert "$400 million" in answer.sentences[0].text
+
+
+def test_shipped_set_abstains_exactly_on_off_topic_questions(engine):
+    wrong = []
+    for q in load_queries():
+        answer = engine.ask(q.question)
+        assert_well_formed(answer)
+        if answer.answered != q.answerable:
+            wrong.append((q.id, q.question, round(answer.evidence, 3)))
+    assert wrong == []
+
+
+def test_first_sentence_mostly_comes_from_a_correct_paragraph(engine):
+    queries = [q for q in load_queries() if q.answerable]
+    good = sum(
+        engine.ask(q.question).sentences[0].passage_id in relevant_ids(q, engine.library.passages) for q in queries
+    )
+    assert good / len(queries) >= 0.70, f"{good}/{len(queries)}"
+
+
+def test_not_in_the_sources_still_lists_weak_passages(engine):
+    answer = engine.ask("How do I bake bread?")
+    assert answer.status == "not_in_sources" and "don't answer" in answer.message
+    assert answer.citations and all(c.weak for c in answer.citations)
+
+
+FOLLOW_UPS = [
+    # (first question, follow-up, the paragraph the follow-up needs)
+    ("How many soldiers did the Soviet Union lose in Afghanistan?", "How long did that occupation last?",
+     "bloomberg-2017-russia-backs-taliban-troop-withdrawal-demand:13"),
+    ("What did Kabulov say about global jihad?", "Who said that?",
+     "bloomberg-2017-russia-backs-taliban-troop-withdrawal-demand:12"),
+    ("Did Russian and Pakistani special forces train together?", "When was that?",
+     "the-diplomat-2017-four-reasons-russia-favors-taliban:9"),
+]
+
+
+@pytest.mark.parametrize("first, follow, gold", FOLLOW_UPS)
+def test_follow_ups_need_the_conversation(engine, first, follow, gold):
+    earlier = engine.ask(first)
+    with_history = engine.ask(follow, history=[earlier])
+    alone = engine.ask(follow)
+    assert_well_formed(with_history)
+    assert with_history.follow_up and with_history.answered
+    assert with_history.sentences[0].passage_id == gold
+    assert not alone.answered or alone.sentences[0].passage_id != gold
+
+
+def test_a_new_question_is_not_dragged_to_the_previous_topic(engine):
+    earlier = engine.ask(WHY)
+    q = "How many American soldiers have died in Afghanistan since 2001?"
+    after, fresh = engine.ask(q, history=[earlier]), engine.ask(q)
+    assert not after.follow_up and after.search_text == q
+    assert after.text == fresh.text
+    assert "2,300" in after.sentences[0].text
+
+
+def test_history_can_be_plain_question_strings(engine):
+    answer = engine.ask("Who said that?", history=["What did Kabulov say about global jihad?"])
+    assert answer.follow_up and answer.answered
+
+
+def test_empty_question_gets_a_message_and_no_search(engine, encoder):
+    before = encoder.texts_encoded
+    for q in ("", "   \n\t", "?!...", "\x00\x07"):
+        answer = engine.ask(q)
+        assert answer.status == "invalid" and "empty" in answer.message
+    assert encoder.texts_encoded == before
+
+
+@pytest.mark.parametrize("question", [
+    "Why does Russia engage the Taliban?\x00\x1b[31m", "\U0001f600\U0001f4a5 Taliban?", "Почему Россия поддерживает талибов?",
+    "\u0637\u0627\u0644\u0628\u0627\u0646 \u0686\u06cc\u0633\u062a\u061f", "opium " * 3000, "\u200b\u200b Kabulov \ufeff",
+])
+def test_odd_input_never_raises(engine, question):
+    answer = engine.ask(question)
+    assert_well_formed(answer)
+    if len(question) > 10000:
+        assert any("cut" in n for n in answer.notes)
+
+
+def test_json_round_trip_of_citations(engine):
+    answer = engine.ask(WHY)
+    data = answer.to_dict()
+    assert data["answer"] == answer.text and len(data["citations"]) == len(answer.citations)
+    for c, d in zip(answer.citations, data["citations"]):
+        assert citation_from_dict(d) == c
+
+
+def test_verify_flags_a_file_edited_after_indexing(engine, encoder, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(engine.settings.corpus, corpus, ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(engine.settings.index_path, tmp_path / "index")
+    private = Engine(Settings.load(corpus=corpus, index_dir=tmp_path / "index"), encoder)
+    private.open()
+    answer = private.ask("How much money does the Taliban make from opium each year?")
+    citation = answer.citations[0]
+    assert verify(citation).ok
+    path = corpus / f"{citation.doc_id}.txt"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("$400 million", "$500 million"), encoding="utf-8")
+    result = verify(citation)
+    assert not result.ok and str(path) in result.message() and "changed after indexing" in result.message()
+    path.write_text("Inserted first line.\n\n" + text, encoding="utf-8")
+    assert not verify(citation).ok

@@ -169,11 +169,26 @@ def build_library(
     progress: Progress | None = None,
 ) -> tuple[Library, BuildReport]:
     """Chunk, split, embed (reusing cached vectors) and index a corpus."""
-    began = time.perf_counter()
     chunks = tuple(chunk_article(a) for a in corpus.articles)
+    return index_chunks(chunks, corpus.folder, encoder, cache, index_type=index_type, progress=progress,
+                        warnings=corpus.warnings)
+
+
+def index_chunks(
+    chunks: tuple[Chunked, ...],
+    folder: str,
+    encoder: Encoder,
+    cache: EmbeddingCache,
+    *,
+    index_type: str = "flat",
+    progress: Progress | None = None,
+    warnings: tuple[str, ...] = (),
+) -> tuple[Library, BuildReport]:
+    """Split, embed (reusing cached vectors) and index passages that are already cut (e.g. BEIR documents)."""
+    began = time.perf_counter()
     passages = tuple(p for c in chunks for p in c.passages)
     if not passages:
-        log.warning("no prose paragraphs found in %s", corpus.folder)
+        log.warning("no prose paragraphs found in %s", folder)
     sentences = build_sentences(passages)
     p_texts = [passage_text(p) for p in passages]
     s_texts = [sentence_text(passages[r], a, b) for r, a, b in zip(sentences.passage, sentences.start, sentences.end)]
@@ -190,7 +205,7 @@ def build_library(
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), build_seconds=round(seconds, 3),
         versions=versions(),
     )
-    library = Library(corpus.folder, chunks, passages, vectors, sentences, sentence_vectors, lexical, manifest, corpus.warnings)
+    library = Library(folder, chunks, passages, vectors, sentences, sentence_vectors, lexical, manifest, warnings)
     embedded = p_new + s_new
     report = BuildReport(
         articles=len(chunks), passages=len(passages), dropped=sum(len(c.boilerplate) for c in chunks),

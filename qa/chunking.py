@@ -14,6 +14,8 @@ HEADING_MAX_WORDS = 12
 HEADING_MAX_CHARS = 90
 RUN_MAX_PARAGRAPHS = 8
 RUN_MAX_WORDS = 16
+# No article paragraph is this long: such a block is a dump (a log, a table, a whole book in one line), not prose.
+MAX_PARAGRAPH_CHARS = 20_000
 
 _TERMINAL = re.compile(r"[.!?\u2026:;][\"'\u201d\u2019)\]]*$")
 _BULLET = re.compile(r"^(?:[\u2022\u00b7\u25aa\u2023\u25e6*+\-\u2013\u2014]|\d{1,2}[.)])\s+")
@@ -173,6 +175,8 @@ def _split_block(text: str, block: list[tuple[int, int]]) -> list[Span]:
 
 def pattern_reason(text: str) -> str | None:
     """The boilerplate rule a paragraph matches on its own, or None (long paragraphs never match)."""
+    if len(text) > MAX_PARAGRAPH_CHARS:
+        return "oversized"
     key = fold(text)
     if _MD_RULE.match(key):
         return "separator"
@@ -230,13 +234,16 @@ def classify(texts: list[str], title: str, touches_next: list[bool] | None = Non
             if heading_like(texts[i]) or (touching and word_count(texts[i]) <= SHORT_WORDS):
                 reasons[i] = "caption"
     # Headings: before the first prose paragraph they are page chrome; after it, section names.
+    headings = [reasons[i] is None and heading_like(t) for i, t in enumerate(texts)]
+    prose_after = [False] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        prose_after[i] = prose_after[i + 1] or (reasons[i] is None and not headings[i])
     seen_prose = False
-    for i, t in enumerate(texts):
+    for i in range(n):
         if reasons[i] is not None:
             continue
-        if heading_like(t):
-            followed = any(reasons[j] is None and not heading_like(texts[j]) for j in range(i + 1, n))
-            reasons[i] = "section heading" if seen_prose and followed else "page header"
+        if headings[i]:
+            reasons[i] = "section heading" if seen_prose and prose_after[i + 1] else "page header"
         else:
             seen_prose = True
     return reasons

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,7 +21,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 BM25_METHOD = "lucene"
 BM25_K1 = 1.2
 BM25_B = 0.75
-_STEMMER = Stemmer.Stemmer("english")
+_local = threading.local()
 # Lucene's 33 English stopwords miss the words every question has ("why", "does", "what"); they only add noise.
 STOPWORDS = sorted(set(STOPWORDS_EN) | set("""
     about above after again against all am any because been before being below between both can could did do does
@@ -32,9 +33,17 @@ STOPWORDS = sorted(set(STOPWORDS_EN) | set("""
 STOPWORDS_ID = "lucene+function-words"
 
 
+def _stemmer() -> Stemmer.Stemmer:
+    # PyStemmer objects keep a cache and are not thread-safe: one per thread.
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stopword-free, stemmed tokens of each text (the same for passages and questions)."""
-    return bm25s.tokenize(list(texts), stopwords=STOPWORDS, stemmer=_STEMMER, return_ids=False, show_progress=False)
+    return bm25s.tokenize(list(texts), stopwords=STOPWORDS, stemmer=_stemmer().stemWords, return_ids=False, show_progress=False)
 
 
 class LexicalIndex:

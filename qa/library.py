@@ -15,7 +15,7 @@ import numpy as np
 
 from embeddings import EmbeddingCache, Encoder, VectorIndex
 from embeddings.cache import text_key
-from qa.chunking import Chunked, Passage, chunk_article
+from qa.chunking import MAX_PARAGRAPH_CHARS, Chunked, Passage, chunk_article
 from qa.corpus import Article, Corpus
 from qa.lexical import BM25_B, BM25_K1, BM25_METHOD, STOPWORDS_ID, LexicalIndex
 from qa.manifest import FORMAT, Expected, Manifest, fingerprint
@@ -186,6 +186,11 @@ def index_chunks(
 ) -> tuple[Library, BuildReport]:
     """Split, embed (reusing cached vectors) and index passages that are already cut (e.g. BEIR documents)."""
     began = time.perf_counter()
+    for c in chunks:
+        oversized = sum(1 for d in c.dropped if d.reason == "oversized")
+        if oversized:
+            log.warning("%s: %d paragraph(s) over %d characters left out (not article prose); the rest is indexed",
+                        c.article.path, oversized, MAX_PARAGRAPH_CHARS)
     passages = tuple(p for c in chunks for p in c.passages)
     if not passages:
         log.warning("no prose paragraphs found in %s", folder)

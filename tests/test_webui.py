@@ -1,14 +1,14 @@
-"""The web app's pieces without a server: escaping in every renderer, the article view, host/port settings."""
+"""The web app's pieces without a server: escaping in every renderer, the article view, start-up status, settings."""
 
 from __future__ import annotations
 
 import pytest
 
 import app
-from qa import Answer, AnswerSentence, Citation, UserError, Verification
+from qa import Answer, AnswerSentence, Citation, Settings, UserError, Verification
 from qa.chunking import chunk_article
 from qa.corpus import parse_article
-from webui import render
+from webui import Backend, NotReady, render
 
 PAYLOADS = (
     "<script>alert(1)</script>",
@@ -105,3 +105,24 @@ def test_app_reports_a_bad_setting_in_one_line_and_exits_2(tmp_path, capsys, mon
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("error: ") for line in err)
     assert "missing" in err[1]
+
+
+def test_backend_reports_progress_until_ready_and_refuses_questions_meanwhile(tmp_path):
+    backend = Backend(Settings.load(corpus=tmp_path))
+    backend.progress("embedding passages", 10, 82)
+    status = backend.status
+    assert (status.phase, status.done, status.total) == (render.STARTING, 10, 82)
+    bar = render.status_bar(status.phase, status.detail, status.done, status.total)
+    assert "<progress max=\"82\" value=\"10\">" in bar and "Embedding passages" in bar
+    with pytest.raises(NotReady, match=r"still being prepared: embedding passages \(10/82\)"):
+        backend.engine()
+    assert not backend.ready
+
+
+def test_backend_failure_is_shown_not_hidden_in_a_thread(encoder, tmp_path):
+    backend = Backend(Settings.load(corpus=tmp_path / "missing"), encoder)
+    backend.start()
+    assert backend.wait(60) is False
+    assert backend.status.phase == render.FAILED and "missing" in backend.status.detail
+    with pytest.raises(NotReady, match="could not be opened"):
+        backend.engine()

@@ -36,7 +36,7 @@ mark.sqa-hl-weak { background: #e4e7ec; color: #101828; padding: 0 1px; }
                 border: 1px solid #abefc6; font-size: 0.88em; overflow-wrap: anywhere; }
 .sqa-unverified { margin-top: 6px; padding: 4px 8px; border-radius: 4px; background: #fef3f2; color: #b42318;
                   border: 1px solid #fecdca; font-size: 0.88em; overflow-wrap: anywhere; }
-.sqa-article-body { max-height: 60vh; overflow-y: auto; position: relative; padding-right: 8px; }
+.sqa-article-body { max-height: 55vh; overflow-y: auto; position: relative; padding-right: 8px; }
 .sqa-section { font-weight: 700; margin: 14px 0 6px 0; }
 .sqa-par { margin: 0 0 10px 0 !important; line-height: 1.5; overflow-wrap: anywhere; }
 .sqa-pn { color: #98a2b3; font-size: 0.8em; margin-right: 4px; user-select: none; }
@@ -45,7 +45,9 @@ mark.sqa-hl-weak { background: #e4e7ec; color: #101828; padding: 0 1px; }
 .sqa-library { width: 100%; border-collapse: collapse; font-size: 0.92em; }
 .sqa-library th, .sqa-library td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #eaecf0;
                                    vertical-align: top; overflow-wrap: anywhere; }
-.sqa-library .sqa-num { text-align: right; white-space: nowrap; }
+.sqa-library .sqa-num, .sqa-library .sqa-date { text-align: right; white-space: nowrap; }
+.sqa-library .sqa-date { text-align: left; }
+.sqa-library a.sqa-open { display: block; text-align: left; padding: 0; margin: 0; }
 .sqa-uploads { list-style: none; padding-left: 0; margin: 0; overflow-wrap: anywhere; }
 .sqa-up-added { color: #05603a; }
 .sqa-up-duplicate { color: #667085; }

@@ -76,7 +76,10 @@ class Backend:
             self._set(Status(FAILED, message))
             raise
         self._engine = engine
-        self._set(Status(READY, f"{report.summary()}; ready after {time.perf_counter() - began:.1f} s"))
+        took = time.perf_counter() - began
+        how = (f"saved index loaded in {took:.1f} s" if report.loaded else
+               f"index built in {took:.1f} s: {report.embedded} texts embedded, {report.reused} reused from the cache")
+        self._set(Status(READY, how))
         log.info("ready: %s", report.summary())
         return engine
 

@@ -77,7 +77,12 @@ def answer_message(answer: Answer, turn: int) -> str:
 
 def notice_message(text: str) -> str:
     """A message from the app itself (not from the articles), e.g. that the index is still being built."""
-    return f'<div class="sqa-invalid">\n\n{md_text(text)}\n\n</div>'
+    return f'<div class="sqa-invalid">\n\n{md_text(sentence(text))}\n\n</div>'
+
+
+def sentence(text: str) -> str:
+    """A message with its first letter capitalised (engine messages start in lower case, to follow "error: ")."""
+    return text[:1].upper() + text[1:]
 
 
 # --- side panels (HTML) ------------------------------------------------------------------------------------
@@ -186,7 +191,7 @@ def library_table(chunks: Sequence[Chunked]) -> str:
         rows.append(
             f'<tr><td><a href="#" class="sqa-open" data-doc="{esc(a.doc_id)}">{esc(a.title)}</a>'
             f'<div class="sqa-meta">{esc(Path(a.path).name)}</div></td>'
-            f"<td>{esc(a.publisher or '–')}</td><td>{esc(a.date or 'undated')}</td>"
+            f"<td>{esc(a.publisher or '–')}</td><td class=\"sqa-date\">{esc(a.date or 'undated')}</td>"
             f'<td class="sqa-num">{len(c.passages)}</td><td class="sqa-num">{len(c.boilerplate)}</td></tr>'
         )
     total = sum(len(c.passages) for c in chunks)
@@ -210,11 +215,12 @@ def upload_report(results: Sequence[Upload], summary: str | None) -> str:
     return f'<ul class="sqa-uploads">{items}</ul>{note}'
 
 
-def status_bar(phase: str, detail: str, done: int = 0, total: int = 0) -> str:
-    """The line at the top of the page: building (with progress), ready, or failed."""
+def status_bar(phase: str, detail: str, done: int = 0, total: int = 0, chunks: Sequence[Chunked] = ()) -> str:
+    """The line at the top of the page: preparing (with progress), ready (with the library's size), or failed."""
     if phase == READY:
-        return f'<div class="sqa-status sqa-ready">✓ Ready. {esc(detail)}</div>'
+        size = f"{len(chunks)} articles, {sum(len(c.passages) for c in chunks)} paragraphs"
+        return f'<div class="sqa-status sqa-ready">✓ Ready: {size}. {esc(sentence(detail))}.</div>'
     if phase == FAILED:
         return f'<div class="sqa-status sqa-failed">✗ The index could not be opened: {esc(detail)}</div>'
     bar = f' <progress max="{total}" value="{done}"></progress> {done}/{total}' if total else ""
-    return f'<div class="sqa-status sqa-busy">⏳ Preparing the index: {esc(detail)}{bar}</div>'
+    return f'<div class="sqa-status sqa-busy">Preparing the index… {esc(sentence(detail))}{bar}</div>'

@@ -11,7 +11,6 @@ import gradio as gr
 
 from qa import MODES, Answer, Filters, Upload, UserError, verify
 from qa.engine import MAX_UPLOAD_BYTES
-from qa.settings import MAX_K
 from webui import api, render
 from webui.assets import ARTICLE_JS, BRIDGE_JS
 from webui.backend import Backend
@@ -49,7 +48,7 @@ class Handlers:
             filters = Filters.checked(articles or (), date_from, date_to)
         except UserError as exc:
             chat += [user, {"role": "assistant", "content": render.notice_message(str(exc))}]
-            return "", chat, answers, gr.update(), gr.update()
+            return question, chat, answers, gr.update(), gr.update()  # the question stays, to send again
         # Earlier answers carry what they cited, which a follow-up like "Who said that?" refers back to.
         history = [a for a in answers if a.status != "invalid"]
         answer = engine.ask(question, history, mode=mode, k=int(k), filters=filters)
@@ -92,21 +91,24 @@ class Handlers:
         return ("", [], [], render.empty_panel("Sources", SOURCES_HINT), render.empty_panel("Article", ARTICLE_HINT),
                 gr.Tabs(selected="sources"))
 
+    def status(self) -> str:
+        """The status line: start-up progress, or ready with the library's current size."""
+        s = self.backend.status
+        chunks = self.backend.engine().articles() if self.backend.ready else ()
+        return render.status_bar(s.phase, s.detail, s.done, s.total, chunks)
+
     def library(self) -> tuple[Any, ...]:
-        """The library table and the article filter's choices (unchanged while the engine is not ready)."""
+        """The status line, the library table and the article filter's choices (unchanged until the engine is ready)."""
         if not self.backend.ready:
-            return gr.update(), gr.update()
+            return self.status(), gr.update(), gr.update()
         chunks = self.backend.engine().articles()
         choices = [(f"{c.article.title} ({c.article.date or 'undated'})", c.article.doc_id) for c in chunks]
-        return render.library_table(chunks), gr.Dropdown(choices=choices)
+        return self.status(), render.library_table(chunks), gr.Dropdown(choices=choices)
 
     def poll(self) -> tuple[Any, ...]:
         """The start-up status for the page; once finished, stop polling and fill the library."""
-        status = self.backend.status
-        bar = render.status_bar(status.phase, status.detail, status.done, status.total)
-        if status.phase == render.STARTING:
-            return (bar, gr.Timer(active=True), gr.update(), gr.update())
-        return (bar, gr.Timer(active=False), *self.library())
+        active = self.backend.status.phase == render.STARTING
+        return (gr.Timer(active=active), *self.library())
 
     def upload(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> dict:
         """Add uploaded .txt/.md files to the corpus folder and the index; what happened to each, as JSON."""
@@ -142,8 +144,9 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
             with gr.Tab("Ask", id="ask"):
                 with gr.Row():
                     with gr.Column(scale=3, min_width=360):
+                        # No copy button: it copies the message's escaped markdown source, not the text shown.
                         chat = gr.Chatbot(elem_id="chat", label="Conversation", show_label=False, height=520, latex_delimiters=[],
-                                          sanitize_html=True, feedback_options=None, buttons=["copy"],
+                                          sanitize_html=True, feedback_options=None, buttons=[],
                                           placeholder="Ask about the articles, or pick an example below.")
                         with gr.Row():
                             question = gr.Textbox(elem_id="question", show_label=False, scale=6, max_lines=4,
@@ -191,12 +194,13 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
         chat.clear(h.clear, None, [question, chat, answers, sources, article, side_tabs], **private)
         bridge.cite(h.cite, [answers], [article, side_tabs], **private)
         bridge.open_article(h.open_article, None, [article, main_tabs, side_tabs], **private)
-        timer.tick(h.poll, None, [status, timer, library, articles], show_progress="hidden", **private)
-        demo.load(h.poll, None, [status, timer, library, articles], show_progress="hidden", **private)
-        library_tab.select(h.library, None, [library, articles], **private)
+        library_outputs = [status, library, articles]
+        timer.tick(h.poll, None, [timer, *library_outputs], show_progress="hidden", **private)
+        demo.load(h.poll, None, [timer, *library_outputs], show_progress="hidden", **private)
+        library_tab.select(h.library, None, library_outputs, **private)
         add_btn.click(h.upload, [files], [upload_json], api_name="upload_articles",
                       api_description="Add .txt/.md files to the library; what happened to each file.").then(
-            h.show_upload, [upload_json], [upload_html, files, library, articles], **private)
+            h.show_upload, [upload_json], [upload_html, files, *library_outputs], **private)
         api.register(backend)
     return demo
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from qa.chunking import Passage
+from qa.errors import UserError
 from qa.library import Library
 
 SIGNALS = ("bm25", "dense", "sentence")
@@ -22,6 +24,7 @@ MODE_WEIGHTS: dict[str, dict[str, float]] = {
 POOL_MIN = 50
 POOL_PER_K = 5
 SENTENCE_POOL_FACTOR = 4
+_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,25 @@ class Filters:
     def active(self) -> bool:
         """Whether any filter is set."""
         return bool(self.doc_ids or self.date_from or self.date_to)
+
+    @classmethod
+    def checked(cls, doc_ids: Iterable[str] = (), date_from: object = None, date_to: object = None) -> "Filters":
+        """Filters from user input: blank dates mean no limit; a malformed or reversed range is a UserError."""
+        low, high = parse_date(date_from, "from"), parse_date(date_to, "to")
+        # Compared as the widest periods they name, so "2017" to "2017-01" is a valid range.
+        if low and high and date_bounds(low, False) > date_bounds(high, True):
+            raise UserError(f"the date range is reversed: {low} is after {high}")
+        return cls(tuple(d for d in doc_ids if d), low, high)
+
+
+def parse_date(value: object, what: str = "date") -> str | None:
+    """A partial ISO date (YYYY, YYYY-MM or YYYY-MM-DD) stripped, None when blank; a UserError when malformed."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if not _PARTIAL_DATE.match(text):
+        raise UserError(f"{what} date {text[:40]!r} is not YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2017 or 2020-03)")
+    return text
 
 
 @dataclass(frozen=True)

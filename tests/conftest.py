@@ -1,8 +1,11 @@
-"""Shared fixtures: the real model and a real index over the bundled corpus, each loaded once per session."""
+"""Shared fixtures: the real model, a real index over the bundled corpus and the web app, each started once per session."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,8 @@ from qa import Settings, open_engine
 from qa.settings import DEFAULT_CORPUS
 
 ROOT = Path(__file__).resolve().parent.parent
+# The web tests start Gradio in this process: no version check or telemetry.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +38,43 @@ def engine(encoder: Encoder, corpus_copy: Path, tmp_path_factory: pytest.TempPat
     """An engine over the bundled corpus with a real FAISS + BM25 index in a temporary folder."""
     settings = Settings.load(corpus=corpus_copy, index_dir=tmp_path_factory.mktemp("index"))
     return open_engine(settings, encoder=encoder)
+
+
+@dataclass(frozen=True)
+class WebApp:
+    """A running web app: its address, its backend, and the private corpus folder it serves."""
+
+    url: str
+    backend: object
+    corpus: Path
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_web_app(settings: Settings, encoder: Encoder) -> tuple[WebApp, object]:
+    """Serve the app in this process on a free port and wait until its index is open; (app, Blocks to close)."""
+    from app import serve
+    from webui import Backend
+
+    backend = Backend(settings, encoder)
+    demo = serve(backend, "127.0.0.1", free_port(), block=False)
+    assert backend.wait(300), backend.status
+    return WebApp(demo.local_url.rstrip("/"), backend, settings.corpus), demo
+
+
+@pytest.fixture(scope="session")
+def web_app(encoder: Encoder, engine, tmp_path_factory: pytest.TempPathFactory):
+    """The web app over its own copy of the bundled corpus; the session engine's index is copied, so it loads at once."""
+    root = tmp_path_factory.mktemp("web")
+    corpus = root / "corpus"
+    shutil.copytree(DEFAULT_CORPUS, corpus, ignore=shutil.ignore_patterns(".*"))
+    index = root / "index"
+    shutil.copytree(engine.settings.index_path, index)
+    app, demo = start_web_app(Settings.load(corpus=corpus, index_dir=index), encoder)
+    yield app
+    demo.close()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.retrieve import Filters, article_matches, date_bounds, fuse, minmax, order
+import pytest
+
+from qa import UserError
+from qa.retrieve import Filters, article_matches, date_bounds, fuse, minmax, order, parse_date
 
 
 def test_minmax_scales_and_flat_vectors_count_for_nothing():
@@ -37,3 +40,15 @@ def test_article_filters():
     assert not article_matches("x", None, Filters(date_to="2030"))
     assert article_matches("x", None, Filters())
     assert not article_matches("x", "2017", Filters(doc_ids=("y",)))
+
+
+def test_checked_filters_take_user_input_and_refuse_bad_dates():
+    assert Filters.checked(["a", ""], " 2017 ", "") == Filters(("a",), "2017", None)
+    assert not Filters.checked([], None, "  ").active
+    assert Filters.checked(date_from="2017", date_to="2017-01").date_to == "2017-01"
+    assert parse_date("2020-03-05") == "2020-03-05"
+    for bad in ("17", "2017-13", "2017-1", "2017/03", "last year", "2017-02-32"):
+        with pytest.raises(UserError, match="YYYY"):
+            parse_date(bad)
+    with pytest.raises(UserError, match="reversed"):
+        Filters.checked(date_from="2021", date_to="2020-12")

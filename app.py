@@ -1,0 +1,89 @@
+"""`python app.py`: the sourceqa web app, a Gradio page and API over the `qa` library, at http://127.0.0.1:7860."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+# Before gradio is imported: no version check or telemetry leaves the machine.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from embeddings import Encoder  # noqa: E402
+from qa import Settings, UserError  # noqa: E402
+from qa.corpus import load_corpus  # noqa: E402
+from qa.engine import MAX_UPLOAD_BYTES  # noqa: E402
+from webui import CSS, THEME, Backend, build_ui  # noqa: E402
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+EXIT_USER_ERROR = 2
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The app's flags: where to listen, plus the library's corpus, index and model settings."""
+    parser = argparse.ArgumentParser(prog="python app.py", description="The sourceqa web app.")
+    parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST}, this machine only; env SOURCEQA_HOST)")
+    parser.add_argument("--port", help=f"port (default {DEFAULT_PORT}; env SOURCEQA_PORT)")
+    parser.add_argument("--corpus", metavar="DIR", help="folder of .txt/.md articles (default: the bundled corpus; env SOURCEQA_CORPUS)")
+    parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
+    parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (env SOURCEQA_MODEL)")
+    parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf"), help="vector index (default flat; env SOURCEQA_INDEX_TYPE)")
+    return parser.parse_args(argv)
+
+
+def address(host: str | None, port: str | int | None) -> tuple[str, int]:
+    """Host and port: the flag, else SOURCEQA_HOST / SOURCEQA_PORT, else 127.0.0.1:7860; a bad port is a UserError."""
+    host = (host or os.environ.get("SOURCEQA_HOST", "").strip() or DEFAULT_HOST).strip()
+    raw = port if port not in (None, "") else (os.environ.get("SOURCEQA_PORT", "").strip() or DEFAULT_PORT)
+    try:
+        number = int(str(raw))
+    except ValueError:
+        raise UserError(f"port {raw!r} is not a number (--port / SOURCEQA_PORT)") from None
+    if not 1 <= number <= 65535:
+        raise UserError(f"port {number} is not between 1 and 65535 (--port / SOURCEQA_PORT)")
+    return host, number
+
+
+def serve(backend: Backend, host: str, port: int, block: bool = True) -> gr.Blocks:
+    """Start the web server at once and open the engine in the background; blocks unless `block` is False."""
+    backend.start()
+    demo = build_ui(backend)
+    demo.queue(default_concurrency_limit=2)
+    demo.launch(
+        server_name=host, server_port=port,
+        share=False,  # never a public link, whatever GRADIO_SHARE says
+        inbrowser=False, css=CSS, theme=THEME, show_error=True, prevent_thread_lock=not block,
+        # Gradio refuses larger files before they reach the server's disk; the engine's own limit says why below this.
+        max_file_size=4 * MAX_UPLOAD_BYTES,
+    )
+    return demo
+
+
+def main(argv: Sequence[str] | None = None, encoder: Encoder | None = None) -> int:
+    """Parse the flags, check the settings, then serve until interrupted; a user error prints one line and exits 2."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    logging.getLogger("qa").setLevel(logging.INFO)
+    args = parse_args(argv)
+    try:
+        host, port = address(args.host, args.port)
+        settings = Settings.load(corpus=args.corpus, index_dir=args.index_dir, model=args.model, index_type=args.index_type)
+        if not settings.corpus.is_dir():
+            load_corpus(settings.corpus)  # raises the UserError that names the folder and the fix
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    print(f"sourceqa: serving {settings.corpus} at http://{host}:{port} (the page shows when the index is ready)")
+    try:
+        serve(Backend(settings, encoder), host, port)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

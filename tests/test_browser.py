@@ -1,0 +1,242 @@
+"""The page in a real browser (Playwright driving Debian's Chromium): ask, open citations, refusals, library, XSS.
+
+Screenshots of the main states are saved in test-artifacts/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, start_web_app
+from helpers import write
+from qa import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "test-artifacts"
+WHY = "Why does Russia engage the Taliban?"
+# Upper bound for the page to catch up (each wait ends as soon as its condition holds; CPUs here are shared).
+WAIT_MS = 60_000
+
+PAYLOADS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<iframe src=javascript:alert(1)>",
+            "[click](javascript:alert(1))")
+# Same payloads, setting a global instead of opening a dialog; the test checks it stays undefined.
+SETTERS = ("<script>window.pwned=1</script>", '<img src=x onerror="window.pwned=1">', "${window.pwned=1}",
+           "{{constructor.constructor('window.pwned=1')()}}", "[click](javascript:window.pwned=1)")
+FALCONS = f"""---
+title: {PAYLOADS[0]} Saker falcons {PAYLOADS[1]}
+publisher: {PAYLOADS[2]}
+date: 2022
+---
+Saker falcons migrate across the Caspian Sea every autumn {PAYLOADS[0]} because warm winds over the water carry them south.
+
+Ornithologists tracking the falcons with satellite tags {PAYLOADS[1]} {SETTERS[1]} found that most birds rest on oil platforms.
+
+The tracking study was paid for by a conservation group {PAYLOADS[2]} {PAYLOADS[3]} {SETTERS[0]} and published in 2022.
+"""
+SEALS = f"""---
+title: {PAYLOADS[3]} Caspian seals {SETTERS[2]} {SETTERS[3]}
+publisher: Sea Notes {SETTERS[4]}
+date: 2021-04
+---
+Caspian seals are the only marine mammals of the Caspian Sea {PAYLOADS[3]} and they breed on the winter ice {SETTERS[3]}.
+
+Warmer winters leave less ice for the seal pups {SETTERS[2]}, and their numbers have fallen by nine tenths in a century.
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium under Playwright; missing browser: fail in CI (SOURCEQA_REQUIRE_BROWSER=1), else skip."""
+    if not CHROMIUM.exists():
+        message = f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium` to run the browser tests"
+        if os.environ.get("SOURCEQA_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page with every dialog and uncaught script error recorded (a dialog is dismissed, and fails the test)."""
+
+    def __init__(self, page: object) -> None:
+        self.page = page
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", lambda d: (self.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, url: str) -> object:
+        """Load the app and wait until its status line says it is ready."""
+        from playwright.sync_api import expect
+
+        self.page.goto(url, wait_until="load")  # "networkidle" never comes: Gradio keeps a heartbeat open
+        expect(self.page.locator("#status .sqa-ready")).to_be_visible()
+        return self.page
+
+    def shot(self, name: str) -> None:
+        """Save a screenshot in test-artifacts/."""
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+@pytest.fixture
+def watched(browser) -> Iterator[Watched]:
+    """A fresh page (its own Gradio session) that must end with no dialog and no script error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    w = Watched(context.new_page())
+    yield w
+    context.close()
+    assert w.dialogs == [], w.dialogs
+    assert w.errors == [], w.errors
+
+
+def ask(page: object, question: str) -> None:
+    """Type a question and send it with Enter."""
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_why_question_cites_sources_and_opens_the_cited_paragraph(watched, web_app):
+    from playwright.sync_api import expect
+
+    page = watched.open(web_app.url)
+    watched.shot("01-ready")
+    page.get_by_role("button", name=WHY).click()  # an example question
+    cards = page.locator("#sources .sqa-card")
+    expect(cards.first).to_be_visible()
+    markers = page.locator('#chat a[href^="#cite-0-"]')
+    assert markers.count() >= 2 and cards.count() == markers.count()
+    expect(page.locator("#sources .sqa-card mark.sqa-hl").first).to_be_visible()
+    watched.shot("02-answer")
+
+    second = cards.nth(1)
+    pid = second.get_attribute("data-pid")
+    n = re.search(r":(\d+)$", pid).group(1)
+    marks = second.locator("mark").all_inner_texts()
+    page.locator('#chat a[href="#cite-0-2"]').click()
+    cited = page.locator("#article .sqa-cited")
+    expect(cited).to_have_attribute("data-pid", pid)
+    expect(cited.locator(".sqa-pn")).to_have_text(f"¶{n}")
+    assert [m.strip() for m in cited.locator("mark").all_inner_texts()] == marks
+    expect(page.locator("#article .sqa-verified")).to_contain_text("Verified")
+    expect(cited).to_be_in_viewport()
+    watched.shot("03-article")
+
+    page.get_by_role("tab", name="Sources").click()
+    first = cards.nth(0)
+    pid = first.get_attribute("data-pid")
+    first.click()
+    expect(cited).to_have_attribute("data-pid", pid)
+    expect(cited).to_be_in_viewport()
+
+    ask(page, "And who said that?")  # a follow-up: read with the conversation before it
+    expect(page.locator("#chat")).to_contain_text("Read as a follow-up")
+
+
+def test_off_topic_question_is_shown_as_not_in_the_sources(watched, web_app):
+    from playwright.sync_api import expect
+
+    page = watched.open(web_app.url)
+    ask(page, WHY)
+    expect(page.locator("#sources .sqa-card").first).to_be_visible()
+    ask(page, "What is the boiling point of mercury?")
+    refusal = page.locator("#chat .sqa-nis")
+    expect(refusal).to_contain_text("Not in the sources")
+    expect(page.locator("#sources .sqa-weak-head")).to_be_visible()
+    assert page.locator("#sources .sqa-card.sqa-weak").count() >= 1
+    assert page.locator("#sources .sqa-card:not(.sqa-weak)").count() == 0
+    assert refusal.evaluate("e => getComputedStyle(e).borderLeftStyle") == "solid"  # drawn apart from answers
+    watched.shot("04-not-in-sources")
+    page.get_by_role("button", name="Clear conversation").click()
+    expect(page.locator("#chat .sqa-nis")).to_have_count(0)
+    expect(page.locator("#sources .sqa-card")).to_have_count(0)
+
+
+def test_library_lists_articles_and_uploads_are_searchable_at_once(watched, web_app, tmp_path):
+    from playwright.sync_api import expect
+
+    page = watched.open(web_app.url)
+    page.get_by_role("tab", name="Library").click()
+    rows = page.locator("#library tbody tr")
+    expect(rows).to_have_count(len(web_app.backend.engine().articles()))
+    before = rows.count()
+    new = write(tmp_path, "tardigrades.md", "---\ntitle: Tardigrades Survive Drying Out\npublisher: Field Notes\n"
+                "date: 2023\n---\nTardigrades survive drying out by replacing the water in their cells with a glassy sugar.\n\n"
+                "Once wetted again, the animals revive within hours and carry on feeding on moss.\n")
+    latin1 = write(tmp_path, "latin1.txt", "caf\xe9".encode("latin-1"))
+    page.locator("#upload input[type=file]").set_input_files([str(new), str(latin1)])
+    page.get_by_role("button", name="Add to library").click()
+    expect(page.locator("#upload-report .sqa-up-added")).to_contain_text("saved as tardigrades.md")
+    expect(page.locator("#upload-report .sqa-up-rejected")).to_contain_text("not valid UTF-8")
+    expect(rows).to_have_count(before + 1)
+    expect(page.locator("#library")).to_contain_text("Tardigrades Survive Drying Out")
+    watched.shot("05-library")
+
+    page.get_by_role("link", name="Tardigrades Survive Drying Out").click()  # opens the article view
+    expect(page.locator("#article .sqa-article-title")).to_have_text("Tardigrades Survive Drying Out")
+    ask(page, "How do tardigrades survive drying out?")
+    expect(page.locator("#sources .sqa-card").first).to_have_attribute("data-pid", re.compile(r"^tardigrades:\d+$"))
+
+
+@pytest.fixture(scope="module")
+def hostile_app(encoder, tmp_path_factory):
+    """The app over articles whose bodies, titles, publishers and file names carry script payloads."""
+    root = tmp_path_factory.mktemp("hostile")
+    corpus = root / "corpus"
+    write(corpus, f"{PAYLOADS[1]} falcons.txt", FALCONS)
+    write(corpus, f"{PAYLOADS[3]} {PAYLOADS[2]}.md", SEALS)
+    shutil.copy(ROOT / "corpus" / "the-diplomat-2017-four-reasons-russia-favors-taliban.txt", corpus / "<script>alert(1).txt")
+    app, demo = start_web_app(Settings.load(corpus=corpus, index_dir=root / "index"), encoder)
+    yield app
+    demo.close()
+
+
+def test_hostile_articles_are_shown_as_text_and_run_nothing(watched, hostile_app):
+    from playwright.sync_api import expect
+
+    page = watched.open(hostile_app.url)
+    ask(page, "Why do saker falcons migrate across the Caspian Sea?")
+    expect(page.locator("#sources .sqa-card").first).to_be_visible()
+    expect(page.locator("#chat")).to_contain_text(PAYLOADS[0])  # the characters, shown as text
+    expect(page.locator("#sources")).to_contain_text(f"{PAYLOADS[0]} Saker falcons {PAYLOADS[1]}")
+    watched.shot("06-hostile-answer")
+    page.locator('#chat a[href="#cite-0-1"]').click()
+    expect(page.locator("#article .sqa-article-title")).to_contain_text(PAYLOADS[1])
+    expect(page.locator("#article")).to_contain_text(PAYLOADS[2])
+    watched.shot("07-hostile-article")
+    ask(page, "Where do Caspian seals breed?")
+    expect(page.locator("#chat")).to_contain_text(PAYLOADS[3])
+    page.locator("#sources .sqa-card").first.click()
+    expect(page.locator("#article .sqa-article-title")).to_contain_text("Caspian seals ${window.pwned=1}")
+    page.locator("#settings").get_by_text("Settings").click()
+    page.locator("#filter-articles input").click()  # the article filter lists the hostile titles
+    expect(page.get_by_role("option").first).to_be_visible()
+    watched.shot("08-hostile-settings")
+    page.keyboard.press("Escape")
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#library")).to_contain_text(f"{PAYLOADS[1]} falcons.txt")
+    watched.shot("09-hostile-library")
+
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    found = page.evaluate("""() => ({
+        images: document.querySelectorAll('img[src="x"]').length,
+        iframes: document.querySelectorAll('iframe').length,
+        scripts: [...document.scripts].filter(s => s.textContent.includes('alert(1)') || s.textContent.includes('pwned')).length,
+        jsLinks: [...document.querySelectorAll('[href]')].filter(a => /^\\s*javascript:/i.test(a.getAttribute('href'))).length,
+    })""")
+    assert found == {"images": 0, "iframes": 0, "scripts": 0, "jsLinks": 0}

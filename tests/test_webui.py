@@ -1,0 +1,128 @@
+"""The web app's pieces without a server: escaping in every renderer, the article view, start-up status, settings."""
+
+from __future__ import annotations
+
+import pytest
+
+import app
+from qa import Answer, AnswerSentence, Citation, Settings, UserError, Verification
+from qa.chunking import chunk_article
+from qa.corpus import parse_article
+from webui import Backend, NotReady, render
+
+PAYLOADS = (
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<iframe src=javascript:alert(1)>",
+    "[click](javascript:alert(1))",
+)
+HOSTILE = " ".join(PAYLOADS)
+
+
+def citation(text: str = f"Falcons cross the sea {HOSTILE} every spring.", **kw: object) -> Citation:
+    values = dict(marker=1, passage_id="evil:1", doc_id="evil", n=1, title=f"Title {HOSTILE}", publisher="<b>Pub</b>",
+                  date="2020", path=f"/c/{PAYLOADS[1]}.txt", text=text, start=0, end=len(text),
+                  highlights=((0, len(text)),), score=0.5, rank=1)
+    values.update(kw)
+    return Citation(**values)  # type: ignore[arg-type]
+
+
+def assert_inert(html: str, markdown: bool = False) -> None:
+    """No tag of a payload survives as markup, only its escaped text; in markdown, no link syntax either."""
+    for bad in ("<script", "<img", "<iframe", "<b>") + (("](javascript:", "](",) if markdown else ()):
+        assert bad not in html, (bad, html)
+
+
+def test_markdown_text_shows_payloads_as_characters():
+    md = render.md_text(HOSTILE + " $$x$$ *a* _b_ `c` # d\n\n- e")
+    assert_inert(md, markdown=True)
+    assert "&lt;script&gt;" in md and "\\[click\\]\\(javascript\\:alert\\(1\\)\\)" in md
+    assert "\\$\\$x\\$\\$" in md and "\n" not in md
+
+
+def test_answer_and_refusal_messages_escape_article_text():
+    c = citation()
+    answered = Answer("q", "answered", (AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0),), (c,))
+    msg = render.answer_message(answered, turn=3)
+    assert_inert(msg.replace("[[1]](#cite-3-1)", ""), markdown=True)
+    assert msg.endswith("every spring\\. [[1]](#cite-3-1)")
+    refusal = render.answer_message(Answer("q", "not_in_sources", (), (c,), message="nothing"), turn=0)
+    assert_inert(refusal.replace('<div class="sqa-nis">', "").replace("</div>", "").replace("[[1]](#cite-0-1)", ""), markdown=True)
+    assert refusal.startswith('<div class="sqa-nis">') and "Not in the sources" in refusal
+    assert_inert(render.question_message(HOSTILE), markdown=True)
+
+
+def test_panels_escape_titles_text_and_file_names():
+    c = citation()
+    cards = render.source_cards(Answer("q", "answered", (), (c,)), turn=0)
+    assert_inert(cards)
+    assert 'data-cite="0-1"' in cards and "&lt;img src=x onerror=alert(1)&gt;" in cards
+    note = render.verification_note(c, Verification(c.passage_id, c.path, ("<img src=x onerror=alert(1)> changed",)))
+    assert_inert(note)
+    assert_inert(render.upload_report([], None))
+    assert_inert(render.status_bar(render.FAILED, HOSTILE))
+
+
+def test_article_view_numbers_paragraphs_and_marks_the_cited_sentence():
+    text = "---\ntitle: <script>alert(1)</script>\n---\nFirst paragraph about falcons.\n\nSecond one. It has <img src=x onerror=alert(1)> inside.\n"
+    article, _ = parse_article(__import__("pathlib").Path("/c/<iframe>.txt"), text, "evil")
+    chunk = chunk_article(article)
+    second = chunk.passages[1]
+    start = second.text.index("It has")
+    c = citation(text=second.text, passage_id=second.id, n=second.n, start=second.start, end=second.end,
+                 highlights=((start, len(second.text)),))
+    html = render.article_view(chunk, c, Verification(c.passage_id, c.path))
+    assert_inert(html)
+    assert html.count('class="sqa-par') == 2 and html.count("sqa-cited") == 1
+    assert f'data-pid="{second.id}"' in html and '<mark class="sqa-hl">It has &lt;img' in html
+    assert "✓ Verified" in html and "¶2" in html
+    library = render.library_table([chunk])
+    assert_inert(library)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in library and "&lt;iframe&gt;.txt" in library
+
+
+def test_marked_clips_overlapping_spans():
+    assert render.marked("a<b>c", [(0, 2), (1, 3)]) == '<mark class="sqa-hl">a&lt;</mark><mark class="sqa-hl">b</mark>&gt;c'
+
+
+def test_address_flag_then_environment_then_default(monkeypatch):
+    monkeypatch.delenv("SOURCEQA_HOST", raising=False)
+    monkeypatch.delenv("SOURCEQA_PORT", raising=False)
+    assert app.address(None, None) == ("127.0.0.1", 7860)
+    monkeypatch.setenv("SOURCEQA_HOST", "0.0.0.0")
+    monkeypatch.setenv("SOURCEQA_PORT", "8000")
+    assert app.address(None, None) == ("0.0.0.0", 8000)
+    assert app.address("localhost", "9000") == ("localhost", 9000)
+    for bad in ("http", "0", "70000"):
+        with pytest.raises(UserError, match="SOURCEQA_PORT"):
+            app.address(None, bad)
+
+
+def test_app_reports_a_bad_setting_in_one_line_and_exits_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SOURCEQA_PORT", raising=False)
+    assert app.main(["--port", "nope"]) == 2
+    assert app.main(["--corpus", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("error: ") for line in err)
+    assert "missing" in err[1]
+
+
+def test_backend_reports_progress_until_ready_and_refuses_questions_meanwhile(tmp_path):
+    backend = Backend(Settings.load(corpus=tmp_path))
+    backend.progress("embedding passages", 10, 82)
+    status = backend.status
+    assert (status.phase, status.done, status.total) == (render.STARTING, 10, 82)
+    bar = render.status_bar(status.phase, status.detail, status.done, status.total)
+    assert "<progress max=\"82\" value=\"10\">" in bar and "Embedding passages" in bar
+    with pytest.raises(NotReady, match=r"still being prepared: embedding passages \(10/82\)"):
+        backend.engine()
+    assert not backend.ready
+
+
+def test_backend_failure_is_shown_not_hidden_in_a_thread(encoder, tmp_path):
+    backend = Backend(Settings.load(corpus=tmp_path / "missing"), encoder)
+    backend.start()
+    assert backend.wait(60) is False
+    assert backend.status.phase == render.FAILED and "missing" in backend.status.detail
+    with pytest.raises(NotReady, match="could not be opened"):
+        backend.engine()

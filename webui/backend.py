@@ -1,0 +1,118 @@
+"""The app's engine: opened in a background thread at start, so the page can show the build's progress."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from embeddings import Encoder
+from qa import Engine, Settings, UserError
+from webui.render import FAILED, READY, STARTING
+
+log = logging.getLogger("qa.web")
+
+
+class NotReady(UserError):
+    """The engine is still loading or building its index, or failed to."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where the start-up is: phase (starting, ready, failed), a line saying what happens, and progress."""
+
+    phase: str
+    detail: str
+    done: int = 0
+    total: int = 0
+
+
+class Backend:
+    """Owns the Engine the page's handlers share; `start()` opens it without blocking the web server."""
+
+    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+        """Remember the settings; nothing is loaded until `start()` or `open()`."""
+        self.settings = settings
+        self._encoder = encoder
+        self._engine: Engine | None = None
+        self._status = Status(STARTING, "waiting to start")
+        self._lock = threading.Lock()
+        self._phases: set[str] = set()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def status(self) -> Status:
+        """The current start-up status (read by the page's timer)."""
+        with self._lock:
+            return self._status
+
+    def _set(self, status: Status) -> None:
+        with self._lock:
+            self._status = status
+
+    def progress(self, desc: str, done: int, total: int) -> None:
+        """Engine progress callback: shown in the page; each phase named once in the console (the encoder draws a bar)."""
+        self._set(Status(STARTING, desc, done, total))
+        if desc not in self._phases:
+            self._phases.add(desc)
+            log.info("building the index: %s (%d texts)", desc, total)
+
+    def _say(self, detail: str) -> None:
+        self._set(Status(STARTING, detail))
+        log.info("%s", detail)
+
+    def open(self) -> Engine:
+        """Load the model and the saved index, or build it; blocks; the status says how it went."""
+        began = time.perf_counter()
+        try:
+            self._say(f"loading the model {self.settings.model}")
+            engine = Engine(self.settings, self._encoder)
+            self._say(f"reading the articles in {self.settings.corpus} and loading or building the index")
+            report = engine.open(self.progress)
+        except Exception as exc:  # any failure must reach the page, not only a thread's traceback
+            message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+            log.error("could not open the index: %s", message)
+            self._set(Status(FAILED, message))
+            raise
+        self._engine = engine
+        took = time.perf_counter() - began
+        how = (f"saved index loaded in {took:.1f} s" if report.loaded else
+               f"index built in {took:.1f} s: {report.embedded} texts embedded, {report.reused} reused from the cache")
+        self._set(Status(READY, how))
+        log.info("ready: %s", report.summary())
+        return engine
+
+    def start(self) -> threading.Thread:
+        """Open the engine in a background thread (once) and return that thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._open_quietly, name="sourceqa-open", daemon=True)
+            self._thread.start()
+        return self._thread
+
+    def _open_quietly(self) -> None:
+        try:
+            self.open()
+        except Exception:  # already logged and shown in the status
+            pass
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the start-up has finished (ready or failed); whether it is ready."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self._engine is not None
+
+    @property
+    def ready(self) -> bool:
+        """Whether questions can be answered."""
+        return self._engine is not None
+
+    def engine(self) -> Engine:
+        """The open engine; NotReady (a UserError, with the progress) while it is still being prepared."""
+        if self._engine is not None:
+            return self._engine
+        status = self.status
+        if status.phase == FAILED:
+            raise NotReady(f"the index could not be opened: {status.detail}")
+        progress = f" ({status.done}/{status.total})" if status.total else ""
+        raise NotReady(f"the index is still being prepared: {status.detail}{progress}. Ask again when the page says it is ready.")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from embeddings import Encoder
-from qa import Settings, open_engine
+from qa import Engine, Settings, open_engine
 from qa.settings import DEFAULT_CORPUS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,24 @@ def engine(encoder: Encoder, corpus_copy: Path, tmp_path_factory: pytest.TempPat
     """An engine over the bundled corpus with a real FAISS + BM25 index in a temporary folder."""
     settings = Settings.load(corpus=corpus_copy, index_dir=tmp_path_factory.mktemp("index"))
     return open_engine(settings, encoder=encoder)
+
+
+@pytest.fixture()
+def private_settings(engine, tmp_path) -> Settings:
+    """Settings over a copy of the corpus and of the warm index (embedding cache included), free to change."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(engine.settings.corpus, corpus, ignore=shutil.ignore_patterns(".*"))
+    index = tmp_path / "index"
+    shutil.copytree(engine.settings.index_path, index)
+    return Settings.load(corpus=corpus, index_dir=index)
+
+
+@pytest.fixture()
+def private_engine(private_settings, encoder):
+    """An engine over `private_settings`, opened from the copied index."""
+    private = Engine(private_settings, encoder)
+    assert private.open().loaded
+    return private
 
 
 @dataclass(frozen=True)

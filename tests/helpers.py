@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from qa import Answer, read_source, verify
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:
@@ -14,3 +17,36 @@ def write(folder: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8", newline="")
     return path
+
+
+def assert_well_formed(answer: Answer) -> None:
+    """Every sentence is verbatim in its cited passage and file; every citation verifies against its file."""
+    assert answer.status in {"answered", "not_in_sources", "invalid"}
+    markers = {c.marker: c for c in answer.citations}
+    assert sorted(markers) == list(range(1, len(answer.citations) + 1))
+    for s in answer.sentences:
+        c = markers[s.marker]
+        assert c.passage_id == s.passage_id and c.text[s.start:s.end] == s.text
+        assert read_source(c.path)[c.start + s.start:c.start + s.end] == s.text
+        assert (s.start, s.end) in c.highlights
+    for c in answer.citations:
+        assert verify(c).ok, verify(c).message()
+    if answer.status == "answered":
+        assert 1 <= len(answer.sentences) <= 4 and not any(c.weak for c in answer.citations)
+        for sentence in answer.sentences:
+            assert f"{sentence.text} [{sentence.marker}]" in answer.text
+    else:
+        assert not answer.sentences and answer.message
+    if answer.status == "invalid":
+        assert not answer.citations
+    json.dumps(answer.to_dict(), allow_nan=False)  # what the API sends is plain JSON
+
+
+def answer_key(answer: Answer, digits: int = 5) -> tuple:
+    """What an answer says and cites, without timings or file paths (equal across copies of a corpus)."""
+    return (
+        answer.status, answer.message, answer.follow_up,
+        tuple((s.passage_id, s.start, s.end, s.text) for s in answer.sentences),
+        tuple((c.marker, c.passage_id, c.highlights, c.weak, round(c.score, digits)) for c in answer.citations),
+        round(answer.evidence, digits),
+    )

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from qa import Answer, Engine, Settings, Turn, read_source, verify
+from helpers import assert_well_formed
+from qa import Engine, Settings, Turn, verify
 from qa.answer import kind_bonus, question_kind, sentence_score
 from qa.calibration import fit_threshold
 from qa.conversation import is_follow_up, search_text
@@ -14,25 +15,6 @@ from qa.queries import load_queries, relevant_ids
 from qa.verify import citation_from_dict
 
 WHY = "Why does Russia engage the Taliban?"
-
-
-def assert_well_formed(answer: Answer) -> None:
-    """Every sentence is verbatim in its cited passage and file; every citation verifies against its file."""
-    assert answer.status in {"answered", "not_in_sources", "invalid"}
-    markers = {c.marker: c for c in answer.citations}
-    for s in answer.sentences:
-        c = markers[s.marker]
-        assert c.passage_id == s.passage_id and c.text[s.start:s.end] == s.text
-        assert read_source(c.path)[c.start + s.start:c.start + s.end] == s.text
-        assert (s.start, s.end) in c.highlights
-    for c in answer.citations:
-        assert verify(c).ok, verify(c).message()
-    if answer.status == "answered":
-        assert 1 <= len(answer.sentences) <= 4 and not any(c.weak for c in answer.citations)
-        for sentence in answer.sentences:
-            assert f"{sentence.text} [{sentence.marker}]" in answer.text
-    else:
-        assert not answer.sentences and answer.message
 
 
 # --- pure parts ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 
 import qa.lexical
 from helpers import write
-from qa import Engine, Filters, Settings, UserError, read_source
+from qa import Engine, Filters, UserError, read_source
 from qa.queries import load_queries, relevant_ids
 from qa.store import PASSAGES, current_generation
 
@@ -58,19 +58,6 @@ def test_warm_start_embeds_and_tokenises_nothing(engine, encoder, monkeypatch):
     report = warm.open()
     assert report.loaded and encoder.texts_encoded == before
     assert warm.library.manifest.fingerprint == engine.library.manifest.fingerprint
-
-
-@pytest.fixture()
-def private_engine(engine, encoder, tmp_path):
-    """A copy of the corpus and of the warm index, free to change."""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(engine.settings.corpus, corpus, ignore=shutil.ignore_patterns(".*"))
-    index = tmp_path / "index"
-    shutil.copytree(engine.settings.index_path, index)
-    settings = Settings.load(corpus=corpus, index_dir=index)
-    private = Engine(settings, encoder)
-    assert private.open().loaded
-    return private
 
 
 NEW_ARTICLE = """---

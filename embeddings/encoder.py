@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +21,31 @@ _BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 _BUNDLED_ID = "sentence-transformers/all-MiniLM-L6-v2"
 # Below this many texts a progress bar would only flicker.
 PROGRESS_MIN_TEXTS = 64
+# Torch threads for a call of at most QUERY_TEXTS texts (a question, or one with its conversation). A second thread
+# gains little on ten tokens and, when the cores are busy (other requests, other programs), waiting for it made a
+# query 20x slower on 2 cores (see BENCHMARKS.md, "Load and reliability"). 0 keeps torch's default.
+QUERY_TEXTS = 2
+QUERY_THREADS = int(os.environ.get("SOURCEQA_QUERY_THREADS", "1") or 0)
 
 Progress = Callable[[int, int], None]
+
+
+@contextmanager
+def _threads(n: int) -> Iterator[None]:
+    """Run torch on `n` intra-op threads for a while (0: leave it alone). Callers hold the encoder's lock."""
+    if n <= 0:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    if before != n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if before != n:
+            torch.set_num_threads(before)
 
 
 class ModelLoadError(Exception):
@@ -93,7 +117,7 @@ class Encoder:
         try:
             for start in range(0, len(texts), step):
                 chunk = list(texts[start:start + step])
-                with self._lock:
+                with self._lock, _threads(QUERY_THREADS if len(texts) <= QUERY_TEXTS else 0):
                     vectors = self._model.encode(
                         chunk, batch_size=self.batch_size, normalize_embeddings=True,
                         convert_to_numpy=True, show_progress_bar=False,

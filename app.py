@@ -33,6 +33,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (env SOURCEQA_MODEL)")
     parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf"), help="vector index (default flat; env SOURCEQA_INDEX_TYPE)")
+    parser.add_argument("--max-paragraphs", metavar="N", help="paragraphs indexed per file (default 1000; env SOURCEQA_MAX_PARAGRAPHS)")
     return parser.parse_args(argv)
 
 
@@ -71,7 +72,8 @@ def main(argv: Sequence[str] | None = None, encoder: Encoder | None = None) -> i
     args = parse_args(argv)
     try:
         host, port = address(args.host, args.port)
-        settings = Settings.load(corpus=args.corpus, index_dir=args.index_dir, model=args.model, index_type=args.index_type)
+        settings = Settings.load(corpus=args.corpus, index_dir=args.index_dir, model=args.model, index_type=args.index_type,
+                                 max_paragraphs=args.max_paragraphs)
         if not settings.corpus.is_dir():
             load_corpus(settings.corpus)  # raises the UserError that names the folder and the fix
     except UserError as exc:

@@ -16,6 +16,9 @@ RUN_MAX_PARAGRAPHS = 8
 RUN_MAX_WORDS = 16
 # No article paragraph is this long: such a block is a dump (a log, a table, a whole book in one line), not prose.
 MAX_PARAGRAPH_CHARS = 20_000
+# Paragraphs indexed per file by default (the `max_paragraphs` setting): news articles have tens; a file with more
+# is a log or a list, and embedding all of it would take the machine for an hour.
+MAX_PASSAGES_PER_FILE = 1_000
 
 _TERMINAL = re.compile(r"[.!?\u2026:;][\"'\u201d\u2019)\]]*$")
 _BULLET = re.compile(r"^(?:[\u2022\u00b7\u25aa\u2023\u25e6*+\-\u2013\u2014]|\d{1,2}[.)])\s+")
@@ -75,11 +78,12 @@ class Dropped:
 
 @dataclass(frozen=True)
 class Chunked:
-    """An article cut into passages, with what was dropped."""
+    """An article cut into passages, with what was dropped and how many prose paragraphs lay past the cap."""
 
     article: Article
     passages: tuple[Passage, ...]
     dropped: tuple[Dropped, ...]
+    left_out: int = 0
 
     @property
     def boilerplate(self) -> tuple[Dropped, ...]:
@@ -158,12 +162,13 @@ def _split_block(text: str, block: list[tuple[int, int]]) -> list[Span]:
     cur_start, cur_end, count = block[0][0], block[0][1], 1
     for i in range(1, len(block)):
         prev, line = lines[i - 1], lines[i]
-        if _is_bullet(line) or _MD_HEADING.match(line) or _MD_HEADING.match(prev) or pattern_reason(line):
-            joined = False
-        elif wrapped:
+        if wrapped:
             joined = lengths[i - 1] >= 0.6 * width
         else:
             joined = not _ends_sentence(prev) and line[:1].islower() and len(prev) >= 30
+        # A bullet, a heading or a boilerplate line is never joined (checked last: the rules are the costly part).
+        if joined and (_is_bullet(line) or _MD_HEADING.match(line) or _MD_HEADING.match(prev) or pattern_reason(line)):
+            joined = False
         if joined:
             cur_end, count = block[i][1], count + 1
         else:
@@ -249,8 +254,12 @@ def classify(texts: list[str], title: str, touches_next: list[bool] | None = Non
     return reasons
 
 
-def chunk_article(article: Article, text: str | None = None) -> Chunked:
-    """Cut an article's body into passages (numbered 1.. among kept paragraphs) and dropped paragraphs."""
+def chunk_article(article: Article, text: str | None = None, max_passages: int | None = None) -> Chunked:
+    """Cut an article's body into passages (numbered 1.. among kept paragraphs) and dropped paragraphs.
+
+    With `max_passages`, prose paragraphs past the first `max_passages` are only counted (`left_out`); the numbers
+    of the ones kept are the same as without a cap.
+    """
     source = article.text if text is None else text
     spans = split_paragraphs(source, article.body_start)
     texts = [source[s.start:s.end] for s in spans]
@@ -262,7 +271,11 @@ def chunk_article(article: Article, text: str | None = None) -> Chunked:
     passages: list[Passage] = []
     dropped: list[Dropped] = []
     section: str | None = None
+    left_out = 0
     for span, body, reason in zip(spans, texts, reasons):
+        if reason is None and max_passages is not None and len(passages) >= max_passages:
+            left_out += 1
+            continue
         if reason == "section heading":
             section = _MD_HEADING.sub("", body).strip().strip("\u2018\u2019'\"\u201c\u201d")
         if reason is not None:
@@ -272,4 +285,4 @@ def chunk_article(article: Article, text: str | None = None) -> Chunked:
         passages.append(
             Passage(f"{article.doc_id}:{n}", article.doc_id, n, span.start, span.end, body, section, article)
         )
-    return Chunked(article, tuple(passages), tuple(dropped))
+    return Chunked(article, tuple(passages), tuple(dropped), left_out)

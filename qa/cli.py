@@ -35,6 +35,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (default: bundled all-MiniLM-L6-v2; env SOURCEQA_MODEL)")
     parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf"), help="vector index: exact 'flat' (default) or approximate 'hnsw'/'ivf' for large corpora")
+    parser.add_argument("--max-paragraphs", metavar="N", help="paragraphs indexed per file, the rest left out with a warning (default 1000; env SOURCEQA_MAX_PARAGRAPHS)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -92,7 +93,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         clean_question(args.question)
     settings = Settings.load(
         corpus=args.corpus, index_dir=args.index_dir, model=args.model, index_type=args.index_type,
-        mode=getattr(args, "mode", None), k=getattr(args, "k", None),
+        mode=getattr(args, "mode", None), k=getattr(args, "k", None), max_paragraphs=args.max_paragraphs,
     )
     if not settings.corpus.is_dir():
         load_corpus(settings.corpus)  # raises the UserError that names the folder and the fix

@@ -17,6 +17,8 @@ SUFFIXES = (".txt", ".md")
 _FRONT_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+# A title is a line, not a paragraph: a file whose first line is a whole article (or a 10 MB dump) gets it cut.
+MAX_TITLE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ def parse_article(path: Path, text: str, doc_id: str) -> tuple[Article, list[str
         warnings.append(f"{path.name}: date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD; ignored")
         date = None
     title = fields.get("title") or _first_line(text, body_start) or path.stem
+    if len(title) > MAX_TITLE_CHARS:
+        cut = title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0] or title[:MAX_TITLE_CHARS]
+        title = cut.rstrip() + "…"
     article = Article(
         doc_id=doc_id,
         path=str(path),

@@ -21,7 +21,7 @@ from qa.chunking import Chunked, Passage
 from qa.conversation import is_follow_up, refers_to_answer, search_text
 from qa.corpus import SUFFIXES, load_corpus
 from qa.errors import UserError
-from qa.library import BuildReport, Library, build_library
+from qa.library import BuildReport, Library, chunk_corpus, index_chunks
 from qa.retrieve import Filters, Hit, retrieve, with_earlier_citations
 from qa.settings import Settings, parse_k, parse_mode
 from qa.store import index_folder_writable, load_library, save_library
@@ -120,10 +120,11 @@ class Engine:
         settings = self.settings
         corpus = load_corpus(settings.corpus)
         folder = settings.index_path
+        chunks = chunk_corpus(corpus, settings.max_paragraphs)
         if force:
             library, reasons = None, ["rebuild requested"]
         else:
-            library, reasons = load_library(folder, corpus, self.encoder.model_id, settings.index_type)
+            library, reasons = load_library(folder, corpus, self.encoder.model_id, settings.index_type, chunks)
         if library is not None:
             self._library = library
             report = BuildReport(
@@ -138,7 +139,8 @@ class Engine:
             log.log(level, "rebuilding the index in %s: %s", folder, "; ".join(reasons))
         problem = index_folder_writable(folder)
         cache = EmbeddingCache(folder / "cache", self.encoder.model_id, self.encoder.dim)
-        library, report = build_library(corpus, self.encoder, cache, index_type=settings.index_type, progress=progress)
+        library, report = index_chunks(chunks, corpus.folder, self.encoder, cache, index_type=settings.index_type,
+                                       progress=progress, warnings=corpus.warnings)
         report = replace(report, reasons=tuple(reasons))
         if problem is None:
             try:

@@ -160,6 +160,26 @@ def _embed(texts: list[str], encoder: Encoder, cache: EmbeddingCache, progress: 
     return vectors, len(missing)
 
 
+def chunk_corpus(corpus: Corpus, max_paragraphs: int | None = None) -> tuple[Chunked, ...]:
+    """Every article cut into passages, at most `max_paragraphs` per file."""
+    return tuple(chunk_article(a, max_passages=max_paragraphs) for a in corpus.articles)
+
+
+def chunk_warnings(chunks: tuple[Chunked, ...]) -> tuple[str, ...]:
+    """One line per file whose paragraphs were left out for being oversized or past the per-file cap."""
+    out = []
+    for c in chunks:
+        oversized = sum(1 for d in c.dropped if d.reason == "oversized")
+        if oversized:
+            out.append(f"{c.article.path}: {oversized} paragraph(s) over {MAX_PARAGRAPH_CHARS:,} characters left out "
+                       "(not article prose); the rest is indexed")
+        if c.left_out:
+            kept = len(c.passages)
+            out.append(f"{c.article.path}: {kept + c.left_out:,} paragraphs; only the first {kept:,} are indexed and "
+                       f"{c.left_out:,} left out (raise --max-paragraphs / SOURCEQA_MAX_PARAGRAPHS to index more)")
+    return tuple(out)
+
+
 def build_library(
     corpus: Corpus,
     encoder: Encoder,
@@ -167,9 +187,10 @@ def build_library(
     *,
     index_type: str = "flat",
     progress: Progress | None = None,
+    max_paragraphs: int | None = None,
 ) -> tuple[Library, BuildReport]:
     """Chunk, split, embed (reusing cached vectors) and index a corpus."""
-    chunks = tuple(chunk_article(a) for a in corpus.articles)
+    chunks = chunk_corpus(corpus, max_paragraphs)
     return index_chunks(chunks, corpus.folder, encoder, cache, index_type=index_type, progress=progress,
                         warnings=corpus.warnings)
 
@@ -186,11 +207,10 @@ def index_chunks(
 ) -> tuple[Library, BuildReport]:
     """Split, embed (reusing cached vectors) and index passages that are already cut (e.g. BEIR documents)."""
     began = time.perf_counter()
-    for c in chunks:
-        oversized = sum(1 for d in c.dropped if d.reason == "oversized")
-        if oversized:
-            log.warning("%s: %d paragraph(s) over %d characters left out (not article prose); the rest is indexed",
-                        c.article.path, oversized, MAX_PARAGRAPH_CHARS)
+    notes = chunk_warnings(chunks)
+    for note in notes:
+        log.warning("%s", note)
+    warnings = tuple(warnings) + notes
     passages = tuple(p for c in chunks for p in c.passages)
     if not passages:
         log.warning("no prose paragraphs found in %s", folder)

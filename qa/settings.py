@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from embeddings import DEFAULT_MODEL, INDEX_TYPES
+from qa.chunking import MAX_PASSAGES_PER_FILE
 from qa.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,7 @@ ENV = {
     "mode": "SOURCEQA_MODE",
     "k": "SOURCEQA_K",
     "index_type": "SOURCEQA_INDEX_TYPE",
+    "max_paragraphs": "SOURCEQA_MAX_PARAGRAPHS",
 }
 
 
@@ -35,6 +37,7 @@ class Settings:
     mode: str = "hybrid"
     k: int = 5
     index_type: str = "flat"
+    max_paragraphs: int = MAX_PASSAGES_PER_FILE
 
     @property
     def index_path(self) -> Path:
@@ -63,6 +66,8 @@ class Settings:
                 clean[name] = Path(str(value)).expanduser()
             elif name == "k":
                 clean[name] = parse_k(value)
+            elif name == "max_paragraphs":
+                clean[name] = parse_max_paragraphs(value)
             elif name == "mode":
                 clean[name] = parse_mode(value)
             elif name == "index_type":
@@ -91,3 +96,14 @@ def parse_k(value: object) -> int:
     if not 1 <= k <= MAX_K:
         raise UserError(f"k must be between 1 and {MAX_K}, not {k} (--k / SOURCEQA_K)")
     return k
+
+
+def parse_max_paragraphs(value: object) -> int:
+    """The number of paragraphs indexed per file, checked."""
+    try:
+        n = int(str(value).replace("_", "").replace(",", ""))
+    except ValueError:
+        raise UserError(f"max paragraphs must be a whole number, not {value!r} (--max-paragraphs / SOURCEQA_MAX_PARAGRAPHS)") from None
+    if n < 1:
+        raise UserError(f"max paragraphs must be at least 1, not {n} (--max-paragraphs / SOURCEQA_MAX_PARAGRAPHS)")
+    return n

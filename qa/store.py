@@ -17,10 +17,10 @@ import numpy as np
 
 from embeddings import IndexFileError, VectorIndex, atomic_write, file_sha256
 from embeddings.files import fsync_dir
-from qa.chunking import chunk_article
+from qa.chunking import Chunked, chunk_article
 from qa.corpus import Corpus
 from qa.lexical import LexicalIndex
-from qa.library import Library, SentenceTable, expected_for
+from qa.library import Library, SentenceTable, chunk_warnings, expected_for
 from qa.manifest import Manifest, checksum_problems, stale_reasons
 
 log = logging.getLogger("qa")
@@ -102,8 +102,17 @@ def read_manifest(folder: str | Path) -> Manifest | None:
         return None
 
 
-def load_library(folder: str | Path, corpus: Corpus, model_id: str, index_type: str) -> tuple[Library | None, list[str]]:
-    """The saved library when it matches this corpus, model and index type, else (None, reasons to rebuild)."""
+def load_library(
+    folder: str | Path,
+    corpus: Corpus,
+    model_id: str,
+    index_type: str,
+    chunks: tuple[Chunked, ...] | None = None,
+) -> tuple[Library | None, list[str]]:
+    """The saved library when it matches this corpus, model and index type, else (None, reasons to rebuild).
+
+    `chunks` are the corpus's articles already cut (by default cut here without a paragraph cap).
+    """
     folder = Path(folder)
     gen = current_generation(folder)
     if gen is None or not gen.is_dir():
@@ -112,7 +121,8 @@ def load_library(folder: str | Path, corpus: Corpus, model_id: str, index_type: 
         manifest = Manifest.from_json((gen / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
         return None, [f"manifest unreadable ({exc})"]
-    chunks = tuple(chunk_article(a) for a in corpus.articles)
+    if chunks is None:
+        chunks = tuple(chunk_article(a) for a in corpus.articles)
     reasons = stale_reasons(manifest, expected_for(chunks, model_id, index_type))
     if reasons:
         return None, reasons
@@ -132,7 +142,11 @@ def load_library(folder: str | Path, corpus: Corpus, model_id: str, index_type: 
     sizes = (vectors.size, lexical.size, sentence_vectors.size, len(table))
     if sizes != (len(passages), len(passages), manifest.sentences, manifest.sentences):
         return None, [f"saved index in {gen} does not line up with its manifest (sizes {sizes})"]
-    library = Library(corpus.folder, chunks, passages, vectors, table, sentence_vectors, lexical, manifest, corpus.warnings)
+    notes = chunk_warnings(chunks)
+    for note in notes:
+        log.warning("%s", note)
+    library = Library(corpus.folder, chunks, passages, vectors, table, sentence_vectors, lexical, manifest,
+                      corpus.warnings + notes)
     return library, []
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk_article, classify, heading_like, pattern_reason, split_paragraphs
+from qa.chunking import MAX_PASSAGES_PER_FILE, chunk_article, classify, heading_like, pattern_reason, split_paragraphs
 from qa.corpus import parse_article
 
 PROSE = "The committee met on Tuesday to weigh the proposal, and members said the vote would come next month."
@@ -152,3 +152,13 @@ def test_heading_like():
 def test_classify_is_pure_and_positional():
     assert classify([PROSE, "Outlook", PROSE2], "T") == [None, "section heading", None]
     assert classify(["Outlook", PROSE], "T") == ["page header", None]
+
+
+def test_paragraphs_past_the_per_file_cap_are_counted_not_kept():
+    lines = "\n".join(f"Reading {i}: the pump at station {i % 97} reported a pressure of {i % 13} bar." for i in range(1500))
+    article, _ = parse_article(Path("log.txt"), f"Pump Log\n\n{lines}\n", "log")
+    full = chunk_article(article)
+    capped = chunk_article(article, max_passages=MAX_PASSAGES_PER_FILE)
+    assert len(full.passages) == 1500 and full.left_out == 0
+    assert len(capped.passages) == MAX_PASSAGES_PER_FILE and capped.left_out == 500
+    assert capped.passages == full.passages[:MAX_PASSAGES_PER_FILE]  # the same numbers and spans as without a cap

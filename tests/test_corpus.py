@@ -75,3 +75,9 @@ def test_missing_empty_and_file_paths_are_clear_errors(tmp_path):
     f = write(tmp_path, "x.txt", BODY)
     with pytest.raises(UserError, match="not a folder"):
         load_corpus(f)
+
+
+def test_a_title_is_cut_to_a_line(tmp_path):
+    write(tmp_path, "one-line.txt", "word " * 100_000 + f"\n\n{BODY}")
+    (article,) = load_corpus(tmp_path).articles
+    assert len(article.title) <= 201 and article.title.endswith("…")

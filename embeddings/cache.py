@@ -38,8 +38,11 @@ class EmbeddingCache:
                 if vectors.shape != (len(keys), dim):
                     raise ValueError(f"shape {vectors.shape} does not match {len(keys)} keys of dim {dim}")
                 self._rows = {str(k): v for k, v in zip(keys, vectors)}
-            except (OSError, ValueError, KeyError) as exc:
-                log.warning("embedding cache %s is unreadable (%s); starting an empty one", self.path, exc)
+            except Exception as exc:  # noqa: BLE001 - a damaged zip raises BadZipFile, zlib.error, EOFError...
+                log.warning("embedding cache %s is damaged or unreadable (%s: %s); starting an empty one, "
+                            "so its texts are embedded again", self.path, type(exc).__name__, exc)
+                self._rows = {}
+                self._dirty = True  # the next save replaces the damaged file
 
     def __len__(self) -> int:
         return len(self._rows)

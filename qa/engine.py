@@ -24,7 +24,7 @@ from qa.errors import UserError
 from qa.library import BuildReport, Library, chunk_corpus, index_chunks
 from qa.retrieve import Filters, Hit, retrieve, with_earlier_citations
 from qa.settings import Settings, parse_k, parse_mode
-from qa.store import index_folder_writable, load_library, save_library
+from qa.store import index_folder_writable, load_library, remove_leftovers, save_library
 from qa.text import fold, strip_control
 
 log = logging.getLogger("qa")
@@ -120,6 +120,7 @@ class Engine:
         settings = self.settings
         corpus = load_corpus(settings.corpus)
         folder = settings.index_path
+        remove_leftovers(folder)
         chunks = chunk_corpus(corpus, settings.max_paragraphs)
         if force:
             library, reasons = None, ["rebuild requested"]
@@ -135,7 +136,7 @@ class Engine:
             self.last_report = report
             return report
         if reasons not in (["no saved index"], ["rebuild requested"]):
-            level = logging.WARNING if any("damaged" in r or "unreadable" in r for r in reasons) else logging.INFO
+            level = logging.WARNING if any("damaged" in r for r in reasons) else logging.INFO
             log.log(level, "rebuilding the index in %s: %s", folder, "; ".join(reasons))
         problem = index_folder_writable(folder)
         cache = EmbeddingCache(folder / "cache", self.encoder.model_id, self.encoder.dim)
@@ -144,8 +145,7 @@ class Engine:
         report = replace(report, reasons=tuple(reasons))
         if problem is None:
             try:
-                save_library(library, folder)
-                cache.save(keep=None)
+                save_library(library, folder, cache)
             except OSError as exc:
                 problem = f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or folder})"
         if problem is not None:

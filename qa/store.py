@@ -5,8 +5,8 @@ from __future__ import annotations
 import fcntl
 import io
 import logging
-import os
 import shutil
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings import IndexFileError, VectorIndex, atomic_write, file_sha256
+from embeddings import EmbeddingCache, VectorIndex, atomic_write, file_sha256
 from embeddings.files import fsync_dir
 from qa.chunking import Chunked, chunk_article
 from qa.corpus import Corpus
@@ -34,25 +34,72 @@ BM25 = "bm25"
 
 
 @contextmanager
-def _locked(folder: Path):
-    # One writer at a time per index folder; readers never need the lock (they read a finished generation).
+def _locked(folder: Path, wait: bool = True):
+    """Hold the folder's writer lock (one writer at a time; readers read a finished generation and never lock).
+
+    Without `wait`, yields False at once when another writer holds it. The lock dies with its process, so a
+    writer killed mid-save never blocks the next one.
+    """
     with open(folder / ".lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _pointer(folder: Path) -> str | None:
+    try:
+        return (folder / CURRENT).read_text(errors="replace").strip()
+    except FileNotFoundError:
+        return None
+
+
+def _valid_name(name: str) -> bool:
+    return name.startswith("gen-") and "/" not in name and "\\" not in name and len(name) < 100
 
 
 def current_generation(folder: Path) -> Path | None:
     """The generation folder CURRENT points at, if any."""
     try:
-        name = (folder / CURRENT).read_text().strip()
+        name = _pointer(folder)
     except OSError:
         return None
-    if not name or "/" in name or name.startswith("."):
+    if not name or not _valid_name(name):
         return None
     return folder / name
+
+
+def remove_leftovers(folder: str | Path) -> list[str]:
+    """Delete what an interrupted build left behind: generations CURRENT does not name, and temporary files.
+
+    Skipped (nothing removed) while another process is saving into the folder, or when the folder is read-only.
+    """
+    folder = Path(folder)
+    if not any(folder.glob("gen-*")) and not any(folder.glob(".*.tmp")):
+        return []
+    removed: list[str] = []
+    try:
+        with _locked(folder, wait=False) as mine:
+            current = current_generation(folder)
+            if not mine or ((folder / CURRENT).exists() and (current is None or not current.is_dir())):
+                return []  # a writer is at work, or the pointer is damaged: the next save sorts the folder out
+            for path in sorted(folder.glob("gen-*")):
+                if path != current:
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
+                    removed.append(path.name)
+            for path in sorted([*folder.glob(".*.tmp"), *folder.glob("cache/.*.tmp")]):
+                path.unlink()
+                removed.append(path.relative_to(folder).as_posix())
+    except OSError as exc:
+        log.debug("leftovers in %s not removed: %s", folder, exc)
+    if removed:
+        log.warning("removed what an interrupted index build left in %s: %s", folder, ", ".join(removed))
+    return removed
 
 
 def _files(gen: Path) -> dict[str, str]:
@@ -62,11 +109,16 @@ def _files(gen: Path) -> dict[str, str]:
     }
 
 
-def save_library(library: Library, folder: str | Path) -> Manifest:
-    """Write a library as a new generation, then point CURRENT at it; older generations are removed."""
+def save_library(library: Library, folder: str | Path, cache: EmbeddingCache | None = None) -> Manifest:
+    """Write a library as a new generation, then point CURRENT at it; older generations are removed.
+
+    The embedding cache, if given, is saved first: a crash before the switch still keeps the vectors computed.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
+        if cache is not None:
+            cache.save(keep=None)
         gen = folder / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
         gen.mkdir()
         try:
@@ -111,16 +163,23 @@ def load_library(
 ) -> tuple[Library | None, list[str]]:
     """The saved library when it matches this corpus, model and index type, else (None, reasons to rebuild).
 
-    `chunks` are the corpus's articles already cut (by default cut here without a paragraph cap).
+    `chunks` are the corpus's articles already cut (by default cut here without a paragraph cap). A reason with
+    "damaged" in it means a saved file failed its check.
     """
     folder = Path(folder)
-    gen = current_generation(folder)
-    if gen is None or not gen.is_dir():
+    try:
+        name = _pointer(folder)
+    except OSError as exc:
+        return None, [f"the index pointer {folder / CURRENT} is damaged (unreadable: {exc.strerror})"]
+    if name is None:
         return None, ["no saved index"]
+    gen = folder / name if _valid_name(name) else None
+    if gen is None or not gen.is_dir():
+        return None, [f"the index pointer {folder / CURRENT} is damaged: it names {name[:60]!r}, which is not a saved generation"]
     try:
         manifest = Manifest.from_json((gen / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
-        return None, [f"manifest unreadable ({exc})"]
+        return None, [f"{gen / MANIFEST} is damaged (unreadable: {str(exc)[:200]})"]
     if chunks is None:
         chunks = tuple(chunk_article(a) for a in corpus.articles)
     reasons = stale_reasons(manifest, expected_for(chunks, model_id, index_type))
@@ -137,11 +196,11 @@ def load_library(
         with np.load(gen / SENTENCE_TABLE, allow_pickle=False) as data:
             table = SentenceTable(data["passage"], data["start"], data["end"])
         lexical = LexicalIndex.load(gen / BM25)
-    except (IndexFileError, OSError, ValueError, KeyError) as exc:
-        return None, [f"saved index in {gen} is damaged: {exc}"]
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes a reader raise, the answer is to rebuild
+        return None, [f"saved index in {gen} is damaged: {type(exc).__name__}: {str(exc)[:200]}"]
     sizes = (vectors.size, lexical.size, sentence_vectors.size, len(table))
-    if sizes != (len(passages), len(passages), manifest.sentences, manifest.sentences):
-        return None, [f"saved index in {gen} does not line up with its manifest (sizes {sizes})"]
+    if sizes != (len(passages), len(passages), manifest.sentences, manifest.sentences) or vectors.dim != manifest.dim:
+        return None, [f"saved index in {gen} is damaged: it does not line up with its manifest (sizes {sizes})"]
     notes = chunk_warnings(chunks)
     for note in notes:
         log.warning("%s", note)
@@ -151,11 +210,14 @@ def load_library(
 
 
 def index_folder_writable(folder: Path) -> str | None:
-    """None when an index can be saved in `folder`, else why not."""
+    """None when an index can be saved in `folder`, else why not (found by trying: permission bits lie to root)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return f"cannot create {folder} ({exc.strerror})"
-    if not os.access(folder, os.W_OK):
-        return f"{folder} is not writable"
+        return f"cannot create {folder} ({exc.strerror or exc})"
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        return f"{folder} is not writable ({exc.strerror or exc})"
     return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import shutil
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import qa.lexical
 from helpers import write
 from qa import Engine, Filters, UserError, read_source
 from qa.queries import load_queries, relevant_ids
-from qa.store import PASSAGES, current_generation
 
 WHY = "Why does Russia engage the Taliban?"
 # Lines of the raw articles that are page furniture, not article prose.
@@ -81,20 +79,6 @@ def test_adding_a_file_embeds_only_its_paragraphs(private_engine, encoder):
     assert encoder.texts_encoded - before == report.embedded == len(new) + sentences
     hits = private_engine.search("Which union asked for icebreakers?", k=1)
     assert hits[0].passage.id == "test-wire-2024-river-pilots:2"
-
-
-def test_a_damaged_index_file_is_detected_and_rebuilt(private_engine, encoder, caplog):
-    gen = current_generation(private_engine.settings.index_path)
-    target = gen / PASSAGES
-    target.write_bytes(target.read_bytes()[:100])
-    fresh = Engine(private_engine.settings, encoder)
-    before = encoder.texts_encoded
-    with caplog.at_level(logging.WARNING, logger="qa"):
-        report = fresh.open()
-    assert not report.loaded and any("damaged" in r for r in report.reasons)
-    assert "damaged" in caplog.text
-    assert encoder.texts_encoded == before  # vectors come back from the embedding cache
-    assert fresh.search(WHY, k=3) == private_engine.search(WHY, k=3)
 
 
 def test_the_why_question_finds_several_articles(engine):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from embeddings import Encoder
 from qa import Engine, Settings, UserError
@@ -43,9 +43,15 @@ class Backend:
 
     @property
     def status(self) -> Status:
-        """The current start-up status (read by the page's timer)."""
+        """The current start-up status (read by the page's timer); once ready, says if the index could not be saved."""
         with self._lock:
-            return self._status
+            status = self._status
+        report = self._engine.last_report if self._engine is not None else None
+        if status.phase == READY and report is not None and not report.saved:
+            detail = (f"{status.detail}. The index could not be saved ({report.save_error}), so it is served from "
+                      "memory and will be built again at the next start")
+            return replace(status, detail=detail)
+        return status
 
     def _set(self, status: Status) -> None:
         with self._lock:

@@ -1,0 +1,336 @@
+"""Faults: builds killed with SIGKILL, damaged index files, an index folder that cannot be written, a crash
+between saving an upload and indexing it. Each time the next start serves a whole, correct index and says why."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from embeddings import EmbeddingCache, file_sha256
+from helpers import answer_key, assert_well_formed, write
+from qa import Engine, Settings
+from qa.library import expected_for, passage_text, sentence_text
+from qa.store import CURRENT, current_generation
+from webui import Backend, render
+
+HELPER = Path(__file__).resolve().parent / "crash_helper.py"
+WHY = "Why does Russia engage the Taliban?"
+PILOTS_Q = "Which union asked for icebreakers?"
+QUESTIONS = (WHY, "Who is Vladimir Putin's special envoy for Afghanistan?",
+             "How much money does the Taliban make from opium each year?", "What is the boiling point of mercury?",
+             PILOTS_Q)
+NEW_ARTICLE = """---
+title: Invented Report on River Pilots
+publisher: Test Wire
+date: 2024-02
+---
+River pilots on the Volga said on Monday that record ice had closed the northern channel for a week.
+
+The pilots' union asked the shipping ministry for icebreakers, citing losses of several million roubles.
+"""
+NEW_NAME = "test-wire-2024-river-pilots.txt"
+
+
+def answers(engine: Engine) -> dict[str, tuple]:
+    """The answer to each of QUESTIONS, checked and reduced to what it says and cites."""
+    out = {}
+    for q in QUESTIONS:
+        answer = engine.ask(q)
+        assert_well_formed(answer)
+        out[q] = answer_key(answer)
+    return out
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Generations CURRENT does not name and temporary files: what an interrupted build leaves behind."""
+    current = current_generation(folder)
+    gens = [p.name for p in folder.glob("gen-*") if p != current]
+    return gens + [p.relative_to(folder).as_posix() for p in folder.rglob("*.tmp")]
+
+
+def assert_whole(engine: Engine, encoder) -> None:
+    """The served index is one build: its fingerprint is the corpus's, and its vectors are its own passages'."""
+    library = engine.library
+    assert library.manifest.fingerprint == expected_for(library.chunks, encoder.model_id, "flat").fingerprint
+    rows = sorted({0, len(library.passages) - 1, *(library.rows[c.passages[0].id] for c in library.chunks if c.passages)})
+    fresh = encoder.encode([passage_text(library.passages[r]) for r in rows], show_progress=False)
+    assert np.allclose(library.vectors.vectors(np.array(rows)), fresh, atol=1e-4)
+    srows = [0, len(library.sentences) - 1]
+    texts = [sentence_text(library.passages[library.sentences.passage[r]], library.sentences.start[r],
+                           library.sentences.end[r]) for r in srows]
+    assert np.allclose(library.sentence_vectors.vectors(np.array(srows)), encoder.encode(texts, show_progress=False),
+                       atol=1e-4)
+
+
+def kill_when(args: list[str], marker: str, timeout: float = 300) -> str:
+    """Run a child until it prints `marker`, then SIGKILL it; its output so far."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    seen, output = threading.Event(), bytearray()
+
+    def read() -> None:
+        while chunk := proc.stdout.read1(4096):
+            output.extend(chunk)
+            if marker.encode() in output:
+                seen.set()
+        seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    seen.wait(timeout)
+    alive = proc.poll() is None
+    if alive:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    reader.join(10)
+    text = output.decode(errors="replace")
+    assert alive and marker in text and proc.returncode == -signal.SIGKILL, text[-2000:]
+    return text
+
+
+def gen_files(folder: Path) -> dict[str, str]:
+    gen = current_generation(folder)
+    return {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(gen.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def reference(engine) -> dict[str, tuple]:
+    """The answers of the session engine (an index built without any fault)."""
+    return answers(engine)
+
+
+@pytest.fixture(scope="module")
+def changed(engine, encoder, tmp_path_factory):
+    """The corpus with NEW_ARTICLE added: its clean answers, and an embedding cache holding all of its vectors."""
+    root = tmp_path_factory.mktemp("changed")
+    shutil.copytree(engine.settings.corpus, root / "corpus", ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(engine.settings.index_path, root / "index")
+    write(root / "corpus", NEW_NAME, NEW_ARTICLE)
+    clean = Engine(Settings.load(corpus=root / "corpus", index_dir=root / "index"), encoder)
+    assert clean.open().embedded == 4
+    return {"answers": answers(clean), "fingerprint": clean.library.manifest.fingerprint,
+            "cache": next((root / "index" / "cache").glob("*.npz"))}
+
+
+# --- SIGKILL during a build ---------------------------------------------------------------------------------
+def test_sigkill_while_embedding_leaves_the_previous_index_in_service(private_settings, encoder, reference):
+    folder = private_settings.index_path
+    shutil.rmtree(folder / "cache")  # so the rebuild has to embed everything, which takes long enough to kill it
+    before = gen_files(folder)
+    output = kill_when([sys.executable, "-m", "qa", "index", "--rebuild", "--corpus", str(private_settings.corpus),
+                        "--index-dir", str(folder)], "embedding passages")
+    assert "embedded" not in output  # it never finished
+    assert gen_files(folder) == before
+    engine = Engine(private_settings, encoder)
+    report = engine.open()
+    assert report.loaded and report.embedded == 0
+    assert answers(engine) == reference
+    assert_whole(engine, encoder)
+    assert leftovers(folder) == []
+
+
+SAVE_POINTS = ["write:sentences.npz", "write:bm25", "write:manifest.json", "replace:CURRENT", "rmtree"]
+
+
+@pytest.mark.parametrize("point", SAVE_POINTS)
+def test_sigkill_while_saving_a_changed_corpus(point, private_settings, encoder, changed, caplog):
+    corpus, folder = private_settings.corpus, private_settings.index_path
+    write(corpus, NEW_NAME, NEW_ARTICLE)
+    shutil.copy(changed["cache"], folder / "cache" / changed["cache"].name)  # every vector the child will need
+    old = current_generation(folder)
+    kill_when([sys.executable, str(HELPER), "save", str(corpus), str(folder), point], f"STOPPED {point}")
+    switched = current_generation(folder) != old
+    assert switched == (point == "rmtree")  # the pointer moves only once the new generation is complete
+    assert leftovers(folder)  # the killed build left something behind
+    engine = Engine(private_settings, encoder)
+    with caplog.at_level(logging.INFO, logger="qa"):
+        report = engine.open()
+    # Killed before the switch: the old index no longer fits the corpus, so it is rebuilt (from the cache);
+    # killed after it: the new generation is whole and is served.
+    assert report.loaded == switched and report.embedded == 0
+    assert engine.library.manifest.fingerprint == changed["fingerprint"]
+    assert answers(engine) == changed["answers"]
+    assert_whole(engine, encoder)
+    assert leftovers(folder) == [] and "interrupted" in caplog.text
+
+
+@pytest.mark.parametrize("point", ["write:manifest.json", "replace:CURRENT"])
+def test_sigkill_while_saving_an_unchanged_corpus_keeps_the_previous_index(point, private_settings, encoder, reference):
+    folder = private_settings.index_path
+    before = gen_files(folder)
+    kill_when([sys.executable, str(HELPER), "rebuild", str(private_settings.corpus), str(folder), point],
+              f"STOPPED {point}")
+    assert gen_files(folder) == before and leftovers(folder)
+    engine = Engine(private_settings, encoder)
+    assert engine.open().loaded
+    assert answers(engine) == reference
+    assert leftovers(folder) == []
+
+
+def test_an_upload_saved_before_a_crash_is_indexed_at_the_next_start(private_settings, encoder, tmp_path):
+    upload = write(tmp_path / "upload", "River Pilots.txt", NEW_ARTICLE)
+    kill_when([sys.executable, str(HELPER), "upload", str(private_settings.corpus), str(private_settings.index_path),
+               str(upload)], "STOPPED after saving the upload")
+    saved = private_settings.corpus / "River-Pilots.txt"
+    assert saved.read_bytes() == upload.read_bytes()
+    engine = Engine(private_settings, encoder)
+    report = engine.open()
+    assert not report.loaded and report.embedded == 4  # only the new article's 2 paragraphs and 2 sentences
+    answer = engine.ask(PILOTS_Q)
+    assert_well_formed(answer)
+    assert answer.status == "answered" and answer.citations[0].doc_id == "River-Pilots"
+
+
+# --- damaged files -------------------------------------------------------------------------------------------
+INDEX_FILES = ["passages.faiss", "sentences.faiss", "sentences.npz", "manifest.json", "bm25/data.csc.index.npy",
+               "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy", "bm25/params.index.json",
+               "bm25/vocab.index.json", "bm25/size.json"]
+
+
+def damage(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    else:  # garble 16 bytes in the middle
+        middle = len(data) // 2
+        path.write_bytes(data[:middle] + bytes((b ^ 0xA5) for b in data[middle:middle + 16]) + data[middle + 16:])
+
+
+@pytest.mark.parametrize("how", ["truncate", "garble"])
+@pytest.mark.parametrize("name", INDEX_FILES + ["CURRENT"])
+def test_each_damaged_index_file_is_detected_warned_about_and_rebuilt(name, how, private_settings, encoder,
+                                                                      reference, caplog):
+    folder = private_settings.index_path
+    if name == "CURRENT":
+        (folder / CURRENT).write_text("gen-that-does-not-exist" if how == "truncate" else "\x00\xff garbage")
+        shown = "CURRENT"
+    else:
+        damage(current_generation(folder) / name, how)
+        shown = Path(name).name
+    before = encoder.texts_encoded
+    engine = Engine(private_settings, encoder)
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        report = engine.open()
+    assert not report.loaded and any("damaged" in r and shown in r for r in report.reasons), report.reasons
+    assert any("damaged" in r.getMessage() and shown in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
+    assert encoder.texts_encoded == before  # rebuilt from the embedding cache
+    assert answers(engine) == reference
+    assert leftovers(folder) == []
+    assert Engine(private_settings, encoder).open().loaded  # the rebuilt index was saved whole
+
+
+def test_a_damaged_embedding_cache_is_detected_warned_about_and_rebuilt(engine, encoder, tmp_path, caplog):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(engine.settings.corpus / "bloomberg-2020-russia-seeks-good-relations-with-taliban.txt", corpus)
+    index = tmp_path / "index"
+    shutil.copytree(engine.settings.index_path / "cache", index / "cache")
+    settings = Settings.load(corpus=corpus, index_dir=index)
+    small = Engine(settings, encoder)
+    assert small.open().embedded == 0
+    clean = [answer_key(small.ask(q), digits=3) for q in QUESTIONS]
+    cache = next((index / "cache").glob("*.npz"))
+    damage(cache, "garble")
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        report = small.rebuild()
+    assert "embedding cache" in caplog.text and "damaged" in caplog.text and cache.name in caplog.text
+    texts = report.embedded + report.reused
+    assert report.embedded == texts > 0  # nothing was taken from the damaged file
+    # Embedded again in other batches, the vectors match to rounding: the same answers, scores to 3 decimals.
+    assert [answer_key(small.ask(q), digits=3) for q in QUESTIONS] == clean
+    assert len(EmbeddingCache(index / "cache", encoder.model_id, encoder.dim)) == texts  # saved whole again
+
+
+# --- an index folder that cannot be written ------------------------------------------------------------------
+def test_an_unwritable_index_folder_serves_from_memory_and_says_why(private_settings, encoder, changed, monkeypatch):
+    import embeddings.cache
+    import embeddings.index
+    import qa.store
+
+    folder = private_settings.index_path
+    write(private_settings.corpus, NEW_NAME, NEW_ARTICLE)
+    shutil.copy(changed["cache"], folder / "cache" / changed["cache"].name)
+    before = gen_files(folder)
+
+    def refuse(path, data):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    for module in (qa.store, embeddings.index, embeddings.cache):
+        monkeypatch.setattr(module, "atomic_write", refuse)
+    backend = Backend(private_settings, encoder)
+    engine = backend.open()
+    report = engine.last_report
+    assert not report.saved and "Permission denied" in report.save_error and str(folder) in report.save_error
+    assert "NOT saved" in report.summary()
+    status = backend.status
+    assert status.phase == render.READY and "could not be saved (Permission denied" in status.detail
+    assert "could not be saved" in render.status_bar(status.phase, status.detail)
+    assert answers(engine) == changed["answers"]  # served from memory
+    assert gen_files(folder) == before and leftovers(folder) == []
+
+
+def read_only_command(folder: Path, command: list[str]) -> list[str] | None:
+    """`command` run with `folder` truly read-only: a read-only bind mount in a private namespace, or (not root)
+    permissions; None when this machine offers neither."""
+    if shutil.which("unshare"):
+        probe = subprocess.run(["unshare", "-rm", "sh", "-c", f"mount --bind -o ro '{folder}' '{folder}' && "
+                                f"! touch '{folder}/probe' 2>/dev/null"], capture_output=True)
+        if probe.returncode == 0:
+            script = f"mount --bind -o ro \"$0\" \"$0\" && exec \"$@\""
+            return ["unshare", "-rm", "sh", "-c", script, str(folder), *command]
+    if os.geteuid() != 0:
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(path.stat().st_mode & ~0o222)
+        return command
+    return None
+
+
+def test_the_app_starts_on_a_read_only_index_folder_and_answers(private_settings, changed):
+    from gradio_client import Client
+
+    from conftest import free_port
+
+    folder = private_settings.index_path
+    write(private_settings.corpus, NEW_NAME, NEW_ARTICLE)  # the saved index is out of date: it must be rebuilt
+    before = gen_files(folder)
+    port = free_port()
+    command = read_only_command(folder, [sys.executable, "app.py", "--port", str(port), "--corpus",
+                                         str(private_settings.corpus), "--index-dir", str(folder)])
+    if command is None:
+        pytest.skip("needs `unshare -rm` (user namespaces) or a non-root user to make a folder read-only")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = (folder.parent / "app.log").open("w+")
+    app = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        client = None
+        for _ in range(600):
+            text = Path(log.name).read_text()
+            if "ready:" in text:
+                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+                break
+            assert app.poll() is None, text
+            threading.Event().wait(0.5)
+        assert client is not None, Path(log.name).read_text()
+        text = Path(log.name).read_text()
+        assert "could not save the index" in text and "serving it from memory" in text
+        assert "Read-only file system" in text or "Permission denied" in text or "not writable" in text
+        answer = client.predict(question=PILOTS_Q, api_name="/ask")
+        assert answer["status"] == "answered" and answer["citations"][0]["doc_id"] == NEW_NAME[:-4]
+        assert all(c["verification"]["ok"] for c in answer["citations"])
+    finally:
+        app.kill()
+        app.wait(30)
+        log.close()
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o200)
+    assert gen_files(folder) == before

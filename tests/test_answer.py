@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
 
 from helpers import assert_well_formed
-from qa import Engine, Settings, Turn, verify
+from qa import Engine, Settings, Turn, cli, verify
 from qa.answer import kind_bonus, question_kind, sentence_score
 from qa.calibration import fit_threshold
 from qa.conversation import is_follow_up, search_text
@@ -160,7 +161,7 @@ def test_json_round_trip_of_citations(engine):
         assert citation_from_dict(d) == c
 
 
-def test_verify_flags_a_file_edited_after_indexing(engine, encoder, tmp_path):
+def test_verify_flags_a_file_edited_after_indexing(engine, encoder, tmp_path, capsys):
     corpus = tmp_path / "corpus"
     shutil.copytree(engine.settings.corpus, corpus, ignore=shutil.ignore_patterns(".*"))
     shutil.copytree(engine.settings.index_path, tmp_path / "index")
@@ -169,10 +170,26 @@ def test_verify_flags_a_file_edited_after_indexing(engine, encoder, tmp_path):
     answer = private.ask("How much money does the Taliban make from opium each year?")
     citation = answer.citations[0]
     assert verify(citation).ok
+    saved = tmp_path / "answer.json"
+    saved.write_text(json.dumps(answer.to_dict()), encoding="utf-8")
+    assert cli.main(["verify", str(saved)]) == 0
     path = corpus / f"{citation.doc_id}.txt"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("$400 million", "$500 million"), encoding="utf-8")
     result = verify(citation)
     assert not result.ok and str(path) in result.message() and "changed after indexing" in result.message()
+    capsys.readouterr()
+    assert cli.main(["verify", str(saved)]) == 1  # `python -m qa verify answer.json` flags the old citation
+    assert f"MISMATCH: [{citation.passage_id}]" in capsys.readouterr().out
+    # The next start re-embeds only what changed: the edited paragraph and its edited sentence.
+    before = encoder.texts_encoded
+    report = Engine(private.settings, encoder).open()
+    assert not report.loaded and report.embedded == encoder.texts_encoded - before == 2
+    reopened = Engine(private.settings, encoder)
+    assert reopened.open().loaded
+    assert [p.id for p in reopened.library.passages] == [p.id for p in private.library.passages]
+    assert sum("$500 million" in p.text for p in reopened.library.passages) == 1
+    fresh = reopened.ask("How much money does the Taliban make from opium each year?")
+    assert all(verify(c).ok for c in fresh.citations) and not verify(citation).ok
     path.write_text("Inserted first line.\n\n" + text, encoding="utf-8")
     assert not verify(citation).ok

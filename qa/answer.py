@@ -14,6 +14,7 @@ from qa.conversation import Turn
 from qa.lexical import tokenize
 from qa.library import Library
 from qa.retrieve import Hit
+from qa.text import tidy
 
 MAX_SENTENCES = 4
 CANDIDATE_PASSAGES = 8
@@ -299,7 +300,8 @@ def history_turns(history: Sequence[object]) -> list[Turn]:
             if len(item) > 1 and isinstance(item[1], Answer):
                 cited = tuple(c.passage_id for c in item[1].citations if not c.weak)
             turns.append(Turn(item[0], cited))
-    return turns
+    # Earlier questions reach the tokenisers like the question itself: cleaned, and dropped when nothing is left.
+    return [Turn(tidy(t.question), t.cited) for t in turns if tidy(t.question)]
 
 
 def elapsed_ms(began: float) -> float:

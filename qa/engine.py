@@ -25,7 +25,7 @@ from qa.library import BuildReport, Library, chunk_corpus, index_chunks
 from qa.retrieve import Filters, Hit, retrieve, with_earlier_citations
 from qa.settings import Settings, parse_k, parse_mode
 from qa.store import index_folder_writable, load_library, remove_leftovers, save_library
-from qa.text import fold, strip_control
+from qa.text import fold, tidy
 
 log = logging.getLogger("qa")
 
@@ -58,7 +58,7 @@ def clean_question(text: object) -> str:
     """A question with control characters and runs of whitespace removed; UserError when nothing is left."""
     if not isinstance(text, str):
         raise UserError("the question must be text")
-    clean = re.sub(r"\s+", " ", strip_control(text)).strip()
+    clean = tidy(text)
     if not any(ch.isalnum() for ch in clean):
         raise UserError("the question is empty: type a question, e.g. \"Why does Russia engage the Taliban?\"")
     return clean

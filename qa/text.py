@@ -39,3 +39,8 @@ def strip_control(text: str) -> str:
     return "".join(
         ch if ch in "\t\n\r " or unicodedata.category(ch)[0] != "C" else " " for ch in text
     )
+
+
+def tidy(text: str) -> str:
+    """`strip_control`, then runs of whitespace as one space: text any tokeniser accepts (lone surrogates too)."""
+    return _SPACE.sub(" ", strip_control(text)).strip()

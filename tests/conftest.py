@@ -96,3 +96,11 @@ def web_app(encoder: Encoder, engine, tmp_path_factory: pytest.TempPathFactory):
     app, demo = start_web_app(Settings.load(corpus=corpus, index_dir=index), encoder)
     yield app
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def web_client(web_app):
+    """A gradio_client connected to the session's web app."""
+    from gradio_client import Client
+
+    return Client(web_app.url, verbose=False)

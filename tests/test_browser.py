@@ -206,7 +206,7 @@ def hostile_app(encoder, tmp_path_factory):
     demo.close()
 
 
-def test_hostile_articles_are_shown_as_text_and_run_nothing(watched, hostile_app):
+def test_hostile_articles_and_questions_are_shown_as_text_and_run_nothing(watched, hostile_app):
     from playwright.sync_api import expect
 
     page = watched.open(hostile_app.url)
@@ -223,6 +223,11 @@ def test_hostile_articles_are_shown_as_text_and_run_nothing(watched, hostile_app
     expect(page.locator("#chat")).to_contain_text(PAYLOADS[3])
     page.locator("#sources .sqa-card").first.click()
     expect(page.locator("#article .sqa-article-title")).to_contain_text("Caspian seals ${window.pwned=1}")
+    # A question carrying the payloads is echoed in the chat as the characters typed, never as markup.
+    ask(page, f"{SETTERS[1]} {PAYLOADS[1]} Why do saker falcons rest on oil platforms? {SETTERS[0]} {SETTERS[4]}")
+    expect(page.locator("#chat")).to_contain_text(f"{SETTERS[1]} {PAYLOADS[1]} Why do saker falcons rest on oil platforms?")
+    expect(page.locator("#chat")).to_contain_text(SETTERS[4])
+    expect(page.locator("#sources .sqa-card").first).to_be_visible()
     page.locator("#settings").get_by_text("Settings").click()
     page.locator("#filter-articles input").click()  # the article filter lists the hostile titles
     expect(page.get_by_role("option").first).to_be_visible()

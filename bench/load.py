@@ -177,6 +177,7 @@ def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:
     rss_start = rss_mb(pid)
 
     latencies: list[float] = []
+    server: list[float] = []  # the engine's own time for each answer (timings_ms.total), without queue and HTTP
     errors: list[str] = []
     malformed: list[str] = []
     changed: list[str] = []
@@ -203,6 +204,7 @@ def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:
             wrong = problems(answer)
             with lock:
                 latencies.append(took)
+                server.append(answer.get("timings_ms", {}).get("total", 0.0))
                 if wrong:
                     malformed.append(f"{question!r}: {wrong}")
                 if essence(answer) != alone[(question, history)]:
@@ -226,6 +228,7 @@ def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:
         "p50_ms": pct(0.50), "p95_ms": pct(0.95), "max_ms": round(ordered[-1] * 1000, 1) if ordered else None,
         "mean_ms": round(statistics.fmean(ordered) * 1000, 1) if ordered else None,
         "throughput_qps": round(len(latencies) / wall, 2), "wall_s": round(wall, 1),
+        "engine_p50_ms": round(statistics.median(server), 1) if server else None,
         "rss_mb": {"start": rss_start, "after_100": after_100, f"after_{total}": at_end},
         "rss_drift_pct": round(100 * (at_end - after_100) / after_100, 1) if after_100 and at_end else None,
         "load_average": os.getloadavg(), "examples": {"errors": errors[:3], "malformed": malformed[:3],

@@ -19,7 +19,7 @@ from qa import UserError
 from qa import bench, beir
 from qa.metrics import ir_metrics, ranked_run
 from qa.queries import load_queries, parse_queries
-from qa.report import BenchReport, Delta, QueryRun, compare, load_report, regressions, write_reports
+from qa.report import Delta, QueryRun, compare, load_report, regressions, write_reports
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -217,7 +217,8 @@ def _point(root: Path, name: str, target: Path) -> None:
 def new_run_folder(report: BenchReport, out_root: Path = OUT_ROOT) -> Path:
     """A fresh, time-stamped folder for a run under `out_root` (names sort by time)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = out_root / f"{stamp}-{slug(report.name)}"
+    short = Path(report.name).stem if report.kind == "queries" else report.name
+    base = out_root / f"{stamp}-{slug(short)}"
     folder, i = base, 2
     while folder.exists():
         folder = Path(f"{base}-{i}")

@@ -238,10 +238,12 @@ def run_beir(
     runs = []
     for mode in modes:
         results: list[QueryRun] = []
-        stages: dict[str, list[float]] = {"search": [], "fusion": [], "total": []}
+        stages: dict[str, list[float]] = {"encode": [], "search": [], "fusion": [], "total": []}
         for i, (qid, text, vector) in enumerate(zip(ids, texts, vectors), start=1):
             timings: dict[str, float] = {}
             hits = retrieve(library, text, vector, mode=mode, k=BEIR_DEPTH, timings=timings)
+            if mode != "bm25":  # BM25 needs no query vector
+                stages["encode"].append(bare[i - 1])
             for stage in ("search", "fusion"):
                 stages[stage].append(timings.get(stage, 0.0))
             # The query's total as a user meets it: its own encode (not needed by BM25) plus search and fusion.
@@ -254,7 +256,7 @@ def run_beir(
                 progress(f"{mode}: ranking", i, len(ids))
         run = {r.id: ranked_run(r.ranked) for r in results}
         metrics = ir_metrics(data.qrels, run, BEIR_METRICS)
-        runs.append(ModeRun(mode, metrics, {s: percentiles(v) for s, v in stages.items()}, tuple(results)))
+        runs.append(ModeRun(mode, metrics, {s: percentiles(v) for s, v in stages.items() if v}, tuple(results)))
     build = BuildStats(built.passages, built.sentences, built.seconds, built.embedded, built.reused)
     return BenchReport(
         kind="beir", name=f"beir-{data.name}-{data.split}", created=now_iso(), command=command, metrics=BEIR_METRICS,

@@ -1,10 +1,11 @@
-"""The command line: `python -m qa index | search | show | articles | ask | verify | calibrate` over the public API."""
+"""The command line: `python -m qa index | search | show | articles | ask | verify | calibrate | bench` over the public API."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 
@@ -17,10 +18,11 @@ from qa.engine import Engine, clean_question, open_engine
 from qa.errors import UserError
 from qa.queries import load_queries
 from qa.retrieve import Filters, Hit
-from qa.settings import MODES, Settings
+from qa.settings import MODES, Settings, parse_k
 from qa.verify import citation_from_dict, verify
 
 EXIT_USER_ERROR = 2
+EXIT_REGRESSION = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,6 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", metavar="FILE", help="JSON Lines question set with off-topic questions (default: the shipped set)")
     p.add_argument("--save", nargs="?", const="", metavar="FILE",
                    help="save the threshold in FILE (default: the index folder's calibration.json, which overrides qa/calibration.json)")
+
+    p = sub.add_parser("bench", help="benchmark retrieval per mode on a question set (or a BEIR dataset): metrics, latency, reports")
+    _common(p)
+    p.add_argument("--queries", metavar="FILE", help="JSON Lines question set (default: the shipped bench/queries/russia-taliban.jsonl)")
+    p.add_argument("--modes", metavar="LIST", help=f"comma-separated retrieval modes (default: {','.join(MODES)})")
+    p.add_argument("--k", help="passages ranked per question (default 10; metrics with a cutoff above k are left out)")
+    p.add_argument("--out", metavar="DIR", help="write report.json, report.md and PNG charts here "
+                   "(default: bench/out/<time>-<name>/, with bench/out/latest pointing at it)")
+    p.add_argument("--compare", metavar="OLD.json", help="show each metric's change against an earlier report.json")
+    p.add_argument("--fail-on-drop", metavar="X", help="with --compare: exit 1 when any metric gets worse by more than X "
+                   "(absolute, on the 0-1 scale, e.g. 0.02)")
+    p.add_argument("--no-build", action="store_true", help="skip timing a fresh index build (saves the corpus's encoding time)")
+    p.add_argument("--beir", metavar="DIR", help="benchmark on a BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv) "
+                   "instead; --index-dir then holds its vector cache (default ~/.cache/sourceqa/beir-<name>)")
+    p.add_argument("--split", help="with --beir: the qrels split to score (default test; tune on train)")
     return parser
 
 
@@ -245,9 +262,98 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
         print(f"saved in {target}")
 
 
+def _fail_limit(args: argparse.Namespace) -> float | None:
+    if args.fail_on_drop is None:
+        return None
+    if not args.compare:
+        raise UserError("--fail-on-drop needs --compare OLD.json: the report to measure the drop against")
+    try:
+        limit = float(args.fail_on_drop)
+    except ValueError:
+        raise UserError(f"--fail-on-drop must be a number such as 0.02, not {args.fail_on_drop!r}") from None
+    if not 0 <= limit <= 1:
+        raise UserError(f"--fail-on-drop is an absolute drop on the 0-1 scale (e.g. 0.02), not {limit}")
+    return limit
+
+
+class _ProgressBar:
+    """A progress callback drawing one tqdm bar on stderr, opened at the first report (so early errors stay one line)."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm.auto import tqdm
+
+        if self._bar is None:
+            self._bar = tqdm(total=total, unit="step", mininterval=1.0, file=sys.stderr)
+        elif self._bar.total != total or done < self._bar.n:
+            self._bar.reset(total=total)  # a new stage with its own count (BEIR: encoding, then each mode)
+        self._bar.set_description(stage, refresh=False)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        """Close the bar, if one was opened."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from qa import bench, report as reports
+
+    # Everything that can be wrong with the flags or files is checked before the model takes seconds to load.
+    limit = _fail_limit(args)
+    if args.split and not args.beir:
+        raise UserError("--split applies to BEIR data: pass --beir DIR too (a question set has no splits)")
+    old = reports.load_report(args.compare) if args.compare else None
+    modes = bench.parse_modes(args.modes)
+    command = "python -m qa " + shlex.join(getattr(args, "argv", None) or ["bench"])
+    progress = _ProgressBar()
+    try:
+        if args.beir:
+            from qa import beir
+            from embeddings import Encoder, ModelLoadError
+
+            data = beir.load_beir(args.beir, args.split or "test")
+            settings = Settings.load(model=args.model, index_type=args.index_type)
+            try:
+                encoder = Encoder(settings.model)
+            except ModelLoadError as exc:
+                raise UserError(str(exc)) from None
+            report = beir.run_beir(data, encoder, modes, index_dir=args.index_dir, index_type=settings.index_type,
+                                   progress=progress, command=command)
+        else:
+            queries = load_queries(args.queries)
+            k = parse_k(args.k) if args.k is not None else bench.DEFAULT_K
+            name = bench.queries_name(args.queries)
+            engine = open_engine(_settings(args))
+            report = bench.run_benchmark(engine, queries, modes, k, build=not args.no_build, progress=progress,
+                                         name=name, command=command)
+    finally:
+        progress.close()
+    deltas = reports.compare(old, report) if old else ()
+    against = args.compare or ""
+    folder = bench.save_run(report, args.out, deltas, against)
+    failed = reports.regressions(deltas, limit) if limit is not None else ()
+    if args.json:
+        _print_json({"out": str(folder), "metrics": {m.mode: m.metrics for m in report.modes},
+                     "latency_ms": {m.mode: m.latency_ms for m in report.modes}, "encode_ms": report.encode_ms,
+                     "build": report.build.to_dict() if report.build else None,
+                     "comparison": [d.to_dict() for d in deltas], "regressions": [d.to_dict() for d in failed]})
+    else:
+        print(reports.markdown(report, deltas, against))
+        print(f"reports written to {folder}/")
+    if failed:
+        worst = ", ".join(f"{d.mode} {reports.label(d.metric)} {d.old:.3f} -> {d.new:.3f}" for d in failed)
+        print(f"regression: {len(failed)} metric(s) fell by more than {limit}: {worst}", file=sys.stderr)
+        return EXIT_REGRESSION
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     "index": cmd_index, "search": cmd_search, "show": cmd_show, "articles": cmd_articles, "ask": cmd_ask,
-    "verify": cmd_verify, "calibrate": cmd_calibrate,
+    "verify": cmd_verify, "calibrate": cmd_calibrate, "bench": cmd_bench,
 }
 
 
@@ -255,7 +361,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; a user error prints one line and returns 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     logging.getLogger("qa").setLevel(logging.INFO)
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # the command as typed, recorded in benchmark reports
     try:
         return COMMANDS[args.command](args) or 0
     except UserError as exc:

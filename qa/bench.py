@@ -1,0 +1,321 @@
+"""The benchmark on a question set: ranking, abstention and per-stage latency per mode, build speed; saved runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from embeddings import EmbeddingCache, Encoder
+from qa.corpus import load_corpus
+from qa.engine import Engine
+from qa.errors import UserError
+from qa.library import build_library
+from qa.metrics import ir_metrics, percentiles, ranked_run
+from qa.queries import DEFAULT_QUERIES, Query, load_queries, relevant_ids
+from qa.report import (
+    REPORT_JSON, STAGES, BenchReport, BuildStats, Delta, ModeRun, QueryRun, compare, comparison_markdown,
+    environment, load_report, markdown, now_iso, write_reports,
+)
+from qa.retrieve import MODE_WEIGHTS
+from qa.settings import MODES, ROOT, Settings, parse_k, parse_mode
+
+log = logging.getLogger("qa")
+
+Progress = Callable[[str, int, int], None]
+
+OUT_ROOT = ROOT / "bench" / "out"
+LATEST = "latest"
+DEFAULT_K = 10
+RANK_METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10")
+ABSTENTION_METRICS = ("abstention", "false_abstention")
+
+
+def parse_modes(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Modes from "bm25,dense,hybrid" (or a list), checked, in the order given, without repeats; default all."""
+    if value is None:
+        return MODES
+    items = value.split(",") if isinstance(value, str) else list(value)
+    modes = []
+    for item in items:
+        if not str(item).strip():
+            continue
+        try:
+            mode = parse_mode(item)
+        except UserError:
+            raise UserError(f"--modes: {str(item).strip()!r} is not one of {', '.join(MODES)}; "
+                            f"pass a comma-separated list, e.g. --modes {','.join(MODES)}") from None
+        if mode not in modes:
+            modes.append(mode)
+    if not modes:
+        raise UserError(f"--modes is empty: pass a comma-separated list, e.g. --modes {','.join(MODES)}")
+    return tuple(modes)
+
+
+def queries_name(path: str | Path | None) -> str:
+    """How a query file is named in reports: its path inside the project when it is there, else as given."""
+    path = Path(path) if path else DEFAULT_QUERIES
+    full = path.resolve()
+    return full.relative_to(ROOT).as_posix() if full.is_relative_to(ROOT) else str(path)
+
+
+def metric_names(k: int) -> tuple[str, ...]:
+    """The rank metrics a ranking of depth k supports (a cutoff past k would repeat the last), then abstention."""
+    return tuple(m for m in RANK_METRICS if int(m.split("@")[1]) <= k) + ABSTENTION_METRICS
+
+
+def measure_build(settings: Settings, encoder: Encoder, progress: Callable[[str, int, int], None] | None = None) -> BuildStats:
+    """Build the corpus's index afresh in a temporary folder with an empty embedding cache, and time it."""
+    corpus = load_corpus(settings.corpus)
+    with tempfile.TemporaryDirectory(prefix="sourceqa-bench-") as tmp:
+        cache = EmbeddingCache(Path(tmp) / "cache", encoder.model_id, encoder.dim)
+        _, report = build_library(corpus, encoder, cache, index_type=settings.index_type, progress=progress)
+    return BuildStats(report.passages, report.sentences, report.seconds, report.embedded, report.reused)
+
+
+def _ms(began: float) -> float:
+    return (time.perf_counter() - began) * 1000.0
+
+
+def run_benchmark(
+    engine: Engine,
+    queries: Sequence[Query],
+    modes: Sequence[str] = MODES,
+    k: int = DEFAULT_K,
+    *,
+    build: bool = True,
+    progress: Progress | None = None,
+    name: str = "",
+    command: str = "",
+) -> BenchReport:
+    """Ask every question in every mode: rank metrics (ranx), abstention, latency per stage; optionally build speed.
+
+    `progress(stage, done, total)` counts work units over the whole run, so a single bar can follow it.
+    """
+    modes = parse_modes(list(modes))
+    k = parse_k(k)
+    library = engine.library
+    questions = [engine.question(q.question).text for q in queries]
+    relevant = {q.id: relevant_ids(q, library.passages) for q in queries}
+    notes = [f"{q.id}: no passage contains any of its gold snippets; left out of the rank metrics"
+             for q in queries if q.answerable and not relevant[q.id]]
+    build_units = 2 * len(queries) if build else 0
+    total = build_units + len(queries) * (len(modes) + 1)
+    done = 0
+
+    def tick(stage: str, units: int = 1) -> None:
+        nonlocal done
+        done += units
+        if progress is not None:
+            progress(stage, min(done, total), total)
+
+    stats = None
+    if build:
+        halves = {"embedding passages": 0, "embedding sentences": 1}
+
+        def inner(desc: str, d: int, t: int) -> None:
+            # Map the build's own progress onto its share of the bar: passages, then sentences, half each.
+            if progress is not None and t:
+                share = build_units / 2 * (halves.get(desc, 1) + d / t)
+                progress(f"index build: {desc}", int(share), total)
+
+        stats = measure_build(engine.settings, engine.encoder, inner)
+        tick("index build", build_units)
+
+    # Warm-ups, untimed: the model's first call and each mode's first search are slower than the rest.
+    engine.encoder.encode_query(questions[0])
+    for mode in modes:
+        engine.ask(queries[0].question, mode=mode, k=k)
+    # Question by question, the bare encode and then every mode (in a rotating order), so that a busy spell on a
+    # shared machine inflates all of them alike and the ratios within the run stay fair.
+    bare: list[float] = []
+    results: dict[str, list[QueryRun]] = {m: [] for m in modes}
+    timings: dict[str, dict[str, list[float]]] = {m: {s: [] for s in STAGES} for m in modes}
+    for i, (q, text) in enumerate(zip(queries, questions)):
+        began = time.perf_counter()
+        engine.encoder.encode_query(text)
+        bare.append(_ms(began))
+        tick("bare query encode")
+        for mode in modes[i % len(modes):] + modes[:i % len(modes)]:
+            ranked = [h.passage.id for h in engine.search(q.question, mode=mode, k=k)]
+            answer = engine.ask(q.question, mode=mode, k=k)
+            if answer.status == "invalid":
+                raise UserError(f"question {q.id} cannot be asked: {answer.message}")
+            for stage in STAGES:
+                if stage in answer.timings_ms:
+                    timings[mode][stage].append(answer.timings_ms[stage])
+            rel = relevant[q.id]
+            results[mode].append(QueryRun(q.id, q.question, q.answerable, tuple(ranked),
+                                          tuple(p in rel for p in ranked), len(rel), answer.status, answer.evidence))
+            tick(f"asking in {len(modes)} modes")
+    runs = [
+        ModeRun(mode, _metrics(results[mode], relevant, k),
+                {s: percentiles(v) for s, v in timings[mode].items() if v}, tuple(results[mode]))
+        for mode in modes
+    ]
+
+    answerable = sum(q.answerable for q in queries)
+    return BenchReport(
+        kind="queries", name=name or "questions", created=now_iso(), command=command, metrics=metric_names(k),
+        modes=tuple(runs), encode_ms=percentiles(bare), build=stats,
+        settings={"model": engine.encoder.model_id, "corpus": str(engine.settings.corpus), "k": k,
+                  "index_type": engine.settings.index_type, "threshold": engine.threshold(),
+                  "weights": {m: MODE_WEIGHTS[m] for m in modes}},
+        counts={"questions": len(queries), "answerable": answerable, "off_topic": len(queries) - answerable,
+                "passages": len(library.passages)},
+        environment=environment(), notes=tuple(notes),
+    )
+
+
+def _metrics(results: Sequence[QueryRun], relevant: dict[str, set[str]], k: int) -> dict[str, float]:
+    """Rank metrics over the answerable questions with a relevant passage; abstention rates by kind of question."""
+    qrels = {r.id: {pid: 1 for pid in relevant[r.id]} for r in results if r.answerable and relevant[r.id]}
+    run = {r.id: ranked_run(r.ranked) for r in results if r.id in qrels}
+    out = ir_metrics(qrels, run, [m for m in metric_names(k) if m not in ABSTENTION_METRICS])
+    off = [r for r in results if not r.answerable]
+    on = [r for r in results if r.answerable]
+    if off:
+        out["abstention"] = sum(r.status == "not_in_sources" for r in off) / len(off)
+    if on:
+        out["false_abstention"] = sum(r.status == "not_in_sources" for r in on) / len(on)
+    return out
+
+
+# --- saved runs ------------------------------------------------------------------------------------------------
+def slug(text: str) -> str:
+    """A file-name-safe form of a report name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:60] or "run"
+
+
+def latest_name(report: BenchReport) -> str:
+    """The name of the pointer to the latest run of this kind: `latest` for question sets, `latest-<name>` for BEIR."""
+    return LATEST if report.kind == "queries" else f"{LATEST}-{slug(report.name)}"
+
+
+def _point(root: Path, name: str, target: Path) -> None:
+    """Make root/name point at the run folder `target` (a relative symlink; a copy where symlinks fail)."""
+    link = root / name
+    tmp = root / f".{name}.tmp"
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(target.name, tmp, target_is_directory=True)
+        if link.is_dir() and not link.is_symlink():
+            shutil.rmtree(link)
+        os.replace(tmp, link)
+    except OSError:
+        if link.is_symlink():
+            link.unlink()
+        elif link.exists():
+            shutil.rmtree(link)
+        shutil.copytree(target, link)
+
+
+def new_run_folder(report: BenchReport, out_root: Path = OUT_ROOT) -> Path:
+    """A fresh, time-stamped folder for a run under `out_root` (names sort by time)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    short = Path(report.name).stem if report.kind == "queries" else report.name
+    base = out_root / f"{stamp}-{slug(short)}"
+    folder, i = base, 2
+    while folder.exists():
+        folder = Path(f"{base}-{i}")
+        i += 1
+    return folder
+
+
+def runs(out_root: Path = OUT_ROOT, name: str | None = None) -> list[Path]:
+    """Saved run folders under `out_root`, newest first, optionally only those of one report name."""
+    if not out_root.is_dir():
+        return []
+    found = []
+    for folder in sorted(out_root.iterdir(), reverse=True):
+        if folder.is_symlink() or folder.name.startswith((LATEST, ".")) or not (folder / REPORT_JSON).is_file():
+            continue
+        if name is not None:
+            try:
+                if load_report(folder).name != name:
+                    continue
+            except UserError:
+                continue
+        found.append(folder)
+    return found
+
+
+def previous_run(report: BenchReport, out_root: Path = OUT_ROOT) -> Path | None:
+    """The newest saved run of the same question set made before `report`."""
+    for folder in runs(out_root, report.name):
+        try:
+            if load_report(folder).created < report.created:
+                return folder
+        except UserError:
+            continue
+    return None
+
+
+def save_run(report: BenchReport, out: str | Path | None = None, deltas: tuple[Delta, ...] = (), against: str = "",
+             out_root: Path = OUT_ROOT) -> Path:
+    """Write a run's reports into `out`, or into a new time-stamped folder under `out_root` that `latest` points at."""
+    if out is not None:
+        folder = Path(out).expanduser()
+        write_reports(report, folder, deltas, against)
+        return folder
+    folder = new_run_folder(report, out_root)
+    write_reports(report, folder, deltas, against)
+    _point(out_root, latest_name(report), folder)
+    return folder
+
+
+# --- for the UI's Benchmark tab ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BenchView:
+    """What the Benchmark tab shows: the latest report, its charts, and the change against the run before it."""
+
+    report: BenchReport | None
+    folder: Path | None
+    previous: BenchReport | None
+    deltas: tuple[Delta, ...]
+    markdown: str
+    comparison: str
+    charts: tuple[Path, ...]
+
+
+def view(folder: Path | None, out_root: Path = OUT_ROOT) -> BenchView:
+    """The view of one saved run folder, compared with the previous run of the same question set."""
+    if folder is None or not (folder / REPORT_JSON).is_file():
+        text = "No benchmark run yet: press Run, or run `python -m qa bench`."
+        return BenchView(None, None, None, (), text, "", ())
+    folder = folder.resolve()
+    report = load_report(folder)
+    prev_folder = previous_run(report, out_root)
+    previous = load_report(prev_folder) if prev_folder else None
+    deltas = compare(previous, report) if previous else ()
+    comparison = (comparison_markdown(deltas, f"the run of {previous.created}") if previous
+                  else "No earlier run of this question set to compare with.")
+    charts = tuple(p for p in (folder / "metrics.png", folder / "latency.png") if p.is_file())
+    return BenchView(report, folder, previous, deltas, markdown(report), comparison, charts)
+
+
+def latest_view(out_root: Path = OUT_ROOT) -> BenchView:
+    """The latest saved run of the shipped question set (or of any set, through `latest`), for the UI."""
+    link = out_root / LATEST
+    return view(link if (link / REPORT_JSON).is_file() else None, out_root)
+
+
+def run_shipped(engine: Engine, progress: Progress | None = None, *, build: bool = True, out_root: Path = OUT_ROOT) -> BenchView:
+    """Run the shipped question set in every mode (the UI's Run button), save it as the latest run, return the view."""
+    queries = load_queries(DEFAULT_QUERIES)
+    report = run_benchmark(engine, queries, MODES, DEFAULT_K, build=build, progress=progress, name=queries_name(DEFAULT_QUERIES),
+                           command="python -m qa bench (from the UI)")
+    prev_folder = previous_run(report, out_root)
+    deltas, against = (), ""
+    if prev_folder is not None:
+        previous = load_report(prev_folder)
+        deltas, against = compare(previous, report), f"the run of {previous.created}"
+    folder = save_run(report, deltas=deltas, against=against, out_root=out_root)
+    return view(folder, out_root)

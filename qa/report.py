@@ -1,0 +1,421 @@
+"""Benchmark reports: a run's figures as frozen data, written as JSON, Markdown and PNG charts, and compared run to run."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from qa.errors import UserError
+
+REPORT_JSON = "report.json"
+REPORT_MD = "report.md"
+METRICS_PNG = "metrics.png"
+LATENCY_PNG = "latency.png"
+FORMAT = 1
+
+LABELS = {
+    "recall@1": "R@1", "recall@3": "R@3", "recall@5": "R@5", "recall@10": "R@10", "recall@100": "R@100",
+    "mrr@10": "MRR@10", "ndcg@10": "nDCG@10",
+    "abstention": "abstain (off-topic)", "false_abstention": "false abstain (answerable)",
+}
+# Every other metric is better when higher.
+LOWER_IS_BETTER = frozenset({"false_abstention"})
+STAGES = ("encode", "search", "fusion", "answer", "total")
+STAGE_LABELS = {"encode": "query encode", "search": "search", "fusion": "fusion", "answer": "answer", "total": "total"}
+
+
+def label(metric: str) -> str:
+    """How a metric is headed in tables and charts."""
+    return LABELS.get(metric, metric)
+
+
+def now_iso() -> str:
+    """The current UTC time, to the second, in ISO 8601."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def environment() -> dict[str, object]:
+    """What the timings depend on: Python, machine, CPU count and library versions."""
+    from qa.library import versions
+
+    try:
+        import torch
+
+        threads = int(torch.get_num_threads())
+    except ImportError:
+        threads = 0
+    try:
+        load = round(os.getloadavg()[0], 2)
+    except OSError:
+        load = None
+    return {"platform": platform.platform(), "cpus": os.cpu_count(), "torch_threads": threads,
+            "load_average_1m": load, **versions()}
+
+
+@dataclass(frozen=True)
+class QueryRun:
+    """One question in one mode: the ranked ids, which of them are relevant, and the answer's status."""
+
+    id: str
+    question: str
+    answerable: bool
+    ranked: tuple[str, ...]
+    relevant: tuple[bool, ...]
+    n_relevant: int
+    status: str | None = None
+    evidence: float | None = None
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form."""
+        out: dict[str, object] = {
+            "id": self.id, "question": self.question, "answerable": self.answerable, "n_relevant": self.n_relevant,
+            "ranked": [{"id": pid, "relevant": rel} for pid, rel in zip(self.ranked, self.relevant)],
+        }
+        if self.status is not None:
+            out["status"] = self.status
+        if self.evidence is not None:
+            out["evidence"] = round(self.evidence, 4)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "QueryRun":
+        """The inverse of `to_dict`."""
+        ranked = data.get("ranked", [])
+        return cls(
+            str(data["id"]), str(data.get("question", "")), bool(data.get("answerable", True)),
+            tuple(str(r["id"]) for r in ranked), tuple(bool(r["relevant"]) for r in ranked),
+            int(data.get("n_relevant", 0)), data.get("status"), data.get("evidence"),
+        )
+
+
+@dataclass(frozen=True)
+class ModeRun:
+    """One retrieval mode's figures: metric means, latency percentiles per stage, and every query's ranking."""
+
+    mode: str
+    metrics: dict[str, float]
+    latency_ms: dict[str, dict[str, float]]
+    queries: tuple[QueryRun, ...] = ()
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form."""
+        return {
+            "mode": self.mode, "metrics": {m: round(v, 4) for m, v in self.metrics.items()},
+            "latency_ms": {s: {p: round(v, 3) for p, v in d.items()} for s, d in self.latency_ms.items()},
+            "queries": [q.to_dict() for q in self.queries],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModeRun":
+        """The inverse of `to_dict`."""
+        return cls(
+            str(data["mode"]), {str(m): float(v) for m, v in data["metrics"].items()},
+            {str(s): {str(p): float(v) for p, v in d.items()} for s, d in data.get("latency_ms", {}).items()},
+            tuple(QueryRun.from_dict(q) for q in data.get("queries", [])),
+        )
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    """An index build: how many passages and sentences, how long, how many texts were embedded or taken from a cache."""
+
+    passages: int
+    sentences: int
+    seconds: float
+    embedded: int
+    reused: int = 0
+
+    @property
+    def passages_per_s(self) -> float:
+        """Passages indexed per second, end to end."""
+        return self.passages / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def sentences_per_s(self) -> float:
+        """Sentences indexed per second, end to end."""
+        return self.sentences / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form, the rates included."""
+        return {"passages": self.passages, "sentences": self.sentences, "seconds": round(self.seconds, 3),
+                "embedded": self.embedded, "reused": self.reused, "passages_per_s": round(self.passages_per_s, 2),
+                "sentences_per_s": round(self.sentences_per_s, 2)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "BuildStats":
+        """The inverse of `to_dict`."""
+        return cls(int(data["passages"]), int(data["sentences"]), float(data["seconds"]), int(data["embedded"]),
+                   int(data.get("reused", 0)))
+
+    def summary(self) -> str:
+        """One line for reports."""
+        how = f"{self.embedded:,} texts embedded, {self.reused:,} from the cache"
+        if self.reused > self.embedded:
+            how += ": the rates measure the cache, not the encoder"
+        return (f"{self.seconds:.1f} s for {self.passages:,} passages and {self.sentences:,} sentences ({how}); "
+                f"{self.passages_per_s:.1f} passages/s, {self.sentences_per_s:.1f} sentences/s end to end")
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    """Everything one benchmark run measured, per mode, with what it ran on."""
+
+    kind: str  # "queries" (a question set over a corpus) or "beir"
+    name: str
+    created: str
+    command: str
+    metrics: tuple[str, ...]
+    modes: tuple[ModeRun, ...]
+    encode_ms: dict[str, float]
+    build: BuildStats | None
+    settings: dict[str, object]
+    counts: dict[str, int]
+    environment: dict[str, object]
+    notes: tuple[str, ...] = ()
+
+    def mode(self, name: str) -> ModeRun:
+        """The figures of one mode."""
+        for m in self.modes:
+            if m.mode == name:
+                return m
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form (the report.json file)."""
+        return {
+            "format": FORMAT, "kind": self.kind, "name": self.name, "created": self.created, "command": self.command,
+            "metrics": list(self.metrics), "settings": self.settings, "counts": self.counts,
+            "encode_ms": {p: round(v, 3) for p, v in self.encode_ms.items()},
+            "build": self.build.to_dict() if self.build else None, "environment": self.environment,
+            "notes": list(self.notes), "modes": [m.to_dict() for m in self.modes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "BenchReport":
+        """The inverse of `to_dict`."""
+        return cls(
+            str(data["kind"]), str(data["name"]), str(data["created"]), str(data.get("command", "")),
+            tuple(data["metrics"]), tuple(ModeRun.from_dict(m) for m in data["modes"]),
+            {str(p): float(v) for p, v in data.get("encode_ms", {}).items()},
+            BuildStats.from_dict(data["build"]) if data.get("build") else None,
+            dict(data.get("settings", {})), dict(data.get("counts", {})), dict(data.get("environment", {})),
+            tuple(data.get("notes", [])),
+        )
+
+
+def load_report(path: str | Path) -> BenchReport:
+    """A report.json written by `python -m qa bench` (or its run folder); a UserError names what is wrong."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / REPORT_JSON
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"cannot read benchmark report {path} ({exc.strerror}): pass --compare a report.json from an earlier run") from None
+    except ValueError as exc:
+        raise UserError(f"{path} is not valid JSON ({exc}): pass --compare a report.json from an earlier run") from None
+    try:
+        return BenchReport.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UserError(f"{path} is not a benchmark report written by `python -m qa bench` (missing or bad {exc})") from None
+
+
+# --- tables ------------------------------------------------------------------------------------------------------
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+
+
+def _ms(d: dict[str, float] | None) -> str:
+    if not d:
+        return "–"
+    return f"{d.get('p50', 0.0):.1f} / {d.get('p95', 0.0):.1f}"
+
+
+def quality_table(report: BenchReport) -> str:
+    """Metrics per mode, one row each."""
+    rows = [[m.mode] + [_num(m.metrics.get(x)) for x in report.metrics] for m in report.modes]
+    return _table(["mode"] + [label(x) for x in report.metrics], rows)
+
+
+def latency_table(report: BenchReport) -> str:
+    """p50 / p95 milliseconds per stage and mode, with the bare query encode as a row for scale."""
+    stages = [s for s in STAGES if any(s in m.latency_ms for m in report.modes)]
+    rows = [[m.mode] + [_ms(m.latency_ms.get(s)) for s in stages] for m in report.modes]
+    if report.encode_ms:
+        rows.append(["bare `encode_query`"] + [_ms(report.encode_ms) if s in ("encode", "total") else "" for s in stages])
+    return _table(["mode"] + [f"{STAGE_LABELS[s]} p50 / p95 (ms)" for s in stages], rows)
+
+
+def markdown(report: BenchReport, deltas: tuple["Delta", ...] = (), against: str = "") -> str:
+    """The whole report as Markdown: what ran, the metric and latency tables, the build, notes, comparison."""
+    s = report.settings
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items())
+    parts = [
+        f"# Benchmark: {report.name}",
+        f"{report.created} · model `{s.get('model', '?')}` · {counts}",
+        f"Command: `{report.command}`" if report.command else "",
+        "## Retrieval and abstention" if "abstention" in report.metrics else "## Retrieval",
+        quality_table(report),
+        "## Latency",
+        latency_table(report),
+    ]
+    if report.build:
+        parts.append(f"Index build: {report.build.summary()}.")
+    load, cpus = report.environment.get("load_average_1m"), report.environment.get("cpus")
+    if isinstance(load, int | float) and isinstance(cpus, int) and load > cpus:
+        parts.append(f"The machine was busy during this run (load average {load} on {cpus} CPUs): latencies are inflated.")
+    if report.notes:
+        parts.append("\n".join(f"- {n}" for n in report.notes))
+    if deltas or against:
+        parts += ["## Change against an earlier run", comparison_markdown(deltas, against)]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+# --- comparison --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Delta:
+    """One metric of one mode in two runs; `drop` is how much worse the new run is (negative: better)."""
+
+    mode: str
+    metric: str
+    old: float
+    new: float
+
+    @property
+    def change(self) -> float:
+        """new − old."""
+        return self.new - self.old
+
+    @property
+    def drop(self) -> float:
+        """How much the metric got worse, in its own units (a rise of a lower-is-better metric counts)."""
+        return self.change if self.metric in LOWER_IS_BETTER else -self.change
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form."""
+        return {"mode": self.mode, "metric": self.metric, "old": round(self.old, 4), "new": round(self.new, 4),
+                "change": round(self.change, 4)}
+
+
+def compare(old: BenchReport, new: BenchReport) -> tuple[Delta, ...]:
+    """Each metric of each mode present in both runs."""
+    out = []
+    for m in new.modes:
+        try:
+            before = old.mode(m.mode)
+        except KeyError:
+            continue
+        for metric in new.metrics:
+            if metric in m.metrics and metric in before.metrics:
+                # Both sides at the precision report.json keeps, so a rerun compared with its saved self shows no change.
+                out.append(Delta(m.mode, metric, round(before.metrics[metric], 4), round(m.metrics[metric], 4)))
+    return tuple(out)
+
+
+def regressions(deltas: tuple[Delta, ...], limit: float) -> tuple[Delta, ...]:
+    """The metrics that got worse by more than `limit`."""
+    return tuple(d for d in deltas if d.drop > limit + 1e-12)
+
+
+def comparison_markdown(deltas: tuple[Delta, ...], against: str = "") -> str:
+    """A table of old, new and change per mode and metric (worse changes marked)."""
+    if not deltas:
+        return f"No metric in common with {against or 'the earlier run'}."
+    metrics = list(dict.fromkeys(d.metric for d in deltas))
+    modes = list(dict.fromkeys(d.mode for d in deltas))
+    by = {(d.mode, d.metric): d for d in deltas}
+
+    def cell(d: Delta | None) -> str:
+        if d is None:
+            return "–"
+        mark = " ▼" if d.drop > 0.0005 else (" ▲" if d.drop < -0.0005 else "")
+        return f"{d.new:.3f} ({d.change:+.3f}){mark}"
+
+    rows = [[mode] + [cell(by.get((mode, m))) for m in metrics] for mode in modes]
+    head = f"Against {against}: new value (change); ▼ worse, ▲ better.\n\n" if against else ""
+    return head + _table(["mode"] + [label(m) for m in metrics], rows)
+
+
+# --- files -------------------------------------------------------------------------------------------------------
+def draw_charts(report: BenchReport, folder: Path) -> list[Path]:
+    """metrics.png (metrics by mode) and latency.png (p50 latency by stage and mode)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: never open a window, never need a display
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    paths = []
+    metrics = list(report.metrics)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(metrics) + 2), 4.2))
+    width = 0.8 / max(1, len(report.modes))
+    x = np.arange(len(metrics))
+    for i, m in enumerate(report.modes):
+        values = [m.metrics.get(metric, 0.0) for metric in metrics]
+        bars = ax.bar(x + (i - (len(report.modes) - 1) / 2) * width, values, width, label=m.mode)
+        ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=1)
+    ax.set_xticks(x, [label(metric).replace(" (", "\n(") for metric in metrics], fontsize=8)
+    ax.set_ylim(0, 1.08)
+    ax.set_ylabel("score")
+    ax.set_title(f"{report.name}: metrics by mode", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    path = folder / METRICS_PNG
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    paths.append(path)
+
+    stages = [s for s in STAGES if s != "total" and any(s in m.latency_ms for m in report.modes)]
+    rows = [(m.mode, {s: m.latency_ms.get(s, {}).get("p50", 0.0) for s in stages}) for m in report.modes]
+    if report.encode_ms:
+        rows.append(("bare encode_query", {"encode": report.encode_ms.get("p50", 0.0)}))
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(rows) + 1.6))
+    left = np.zeros(len(rows))
+    for s in stages:
+        values = np.array([r[1].get(s, 0.0) for r in rows])
+        ax.barh([r[0] for r in rows], values, left=left, label=STAGE_LABELS[s])
+        left += values
+    for i, (name, _) in enumerate(rows):
+        # The label is the median total when measured (a sum of stage medians is not the median of sums).
+        measured = next((m.latency_ms.get("total", {}).get("p50") for m in report.modes if m.mode == name), None)
+        ax.text(left[i], i, f" {measured if measured is not None else left[i]:.1f} ms", va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(left.max() if len(left) else 1.0, 1e-3) * 1.2)
+    ax.set_xlabel("median milliseconds per question")
+    ax.set_title(f"{report.name}: latency by stage (p50)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    path = folder / LATENCY_PNG
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    paths.append(path)
+    return paths
+
+
+def write_reports(report: BenchReport, folder: str | Path, deltas: tuple[Delta, ...] = (), against: str = "") -> dict[str, Path]:
+    """Write report.json, report.md, metrics.png and latency.png into `folder`; returns their paths by kind."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create the report folder {folder} ({exc.strerror}): pass --out DIR") from None
+    data = report.to_dict()
+    if deltas or against:
+        data["comparison"] = {"against": against, "deltas": [d.to_dict() for d in deltas]}
+    paths = {"json": folder / REPORT_JSON, "markdown": folder / REPORT_MD}
+    paths["json"].write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    paths["markdown"].write_text(markdown(report, deltas, against), encoding="utf-8")
+    charts = draw_charts(report, folder)
+    paths["metrics_chart"], paths["latency_chart"] = charts
+    return paths

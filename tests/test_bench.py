@@ -1,0 +1,315 @@
+"""The benchmark: ranx figures equal hand-computed ones, query-file errors, an end-to-end run, comparison, BEIR."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from helpers import write
+from qa import UserError
+from qa import bench, beir
+from qa.metrics import ir_metrics, ranked_run
+from qa.queries import load_queries, parse_queries
+from qa.report import Delta, QueryRun, compare, load_report, regressions, write_reports
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+# --- metrics on a tiny hand-made run --------------------------------------------------------------------------
+def test_ranx_metrics_equal_hand_computed_ones():
+    qrels = {"q1": {"a": 1, "c": 1}, "q2": {"b": 1}, "q3": {"x": 1}, "q4": {}}
+    run = {"q1": ranked_run(["a", "b", "c"]), "q2": ranked_run(["a", "c", "d", "b"]), "q3": ranked_run([])}
+    got = ir_metrics(qrels, run, ["recall@1", "recall@3", "recall@5", "mrr@10", "ndcg@10"])
+    # q1: relevant at ranks 1 and 3 of 2 relevant; q2: its one relevant at rank 4; q3: nothing retrieved;
+    # q4 has no relevant passage, so it is not scored.
+    ndcg_q1 = (1 / math.log2(2) + 1 / math.log2(4)) / (1 / math.log2(2) + 1 / math.log2(3))
+    ndcg_q2 = 1 / math.log2(5)
+    expected = {
+        "recall@1": (0.5 + 0 + 0) / 3,
+        "recall@3": (1.0 + 0 + 0) / 3,
+        "recall@5": (1.0 + 1.0 + 0) / 3,
+        "mrr@10": (1.0 + 0.25 + 0) / 3,
+        "ndcg@10": (ndcg_q1 + ndcg_q2 + 0) / 3,
+    }
+    assert got == pytest.approx(expected, abs=1e-9)
+
+
+def test_ranked_run_keeps_the_order():
+    run = ranked_run(["c", "a", "b"])
+    assert sorted(run, key=run.get, reverse=True) == ["c", "a", "b"]
+
+
+def test_abstention_rates_count_each_kind_of_question():
+    rows = [
+        QueryRun("a1", "?", True, ("p:1",), (True,), 1, "answered"),
+        QueryRun("a2", "?", True, ("p:2",), (False,), 1, "not_in_sources"),
+        QueryRun("o1", "?", False, ("p:1",), (False,), 0, "not_in_sources"),
+        QueryRun("o2", "?", False, ("p:1",), (False,), 0, "not_in_sources"),
+        QueryRun("o3", "?", False, ("p:1",), (False,), 0, "answered"),
+    ]
+    got = bench._metrics(rows, {"a1": {"p:1"}, "a2": {"p:9"}, "o1": set(), "o2": set(), "o3": set()}, 10)
+    assert got["abstention"] == pytest.approx(2 / 3)
+    assert got["false_abstention"] == pytest.approx(1 / 2)
+    assert got["recall@1"] == pytest.approx(0.5) and got["mrr@10"] == pytest.approx(0.5)
+
+
+def test_metric_cutoffs_past_k_are_left_out():
+    assert bench.metric_names(3) == ("recall@1", "recall@3", "abstention", "false_abstention")
+    assert "ndcg@10" in bench.metric_names(10)
+
+
+# --- query files ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("line, words", [
+    ('{"id": "q3", "question": "Why?"', "not valid JSON"),
+    ('["q3", "Why?"]', "JSON object"),
+    ('{"id": "q3", "gold": ["x"]}', "question"),
+    ('{"question": "Why?"}', "id"),
+    ('{"id": "q3", "question": "Why?", "gold": "one snippet"}', "'gold' must be a list"),
+    ('{"id": "q3", "question": "Why?", "gold_ids": [""]}', "'gold_ids' must be a list"),
+    ('{"id": "q1", "question": "Again?"}', "used twice"),
+])
+def test_a_malformed_query_line_is_reported_with_its_number(line, words):
+    lines = ['{"id": "q1", "question": "Why?", "gold": ["a"]}', "", line]
+    with pytest.raises(UserError) as err:
+        parse_queries(lines, "set.jsonl")
+    assert "set.jsonl line 3" in str(err.value) and words in str(err.value)
+
+
+def test_query_files_ignore_unknown_fields_and_mark_off_topic_questions(tmp_path):
+    path = write(tmp_path, "q.jsonl", '{"id": 1, "question": " Why? ", "gold": [], "lang": "en"}\n'
+                                      '{"id": "q2", "question": "Who?", "gold_ids": ["a:1"]}\n')
+    first, second = load_queries(path)
+    assert (first.id, first.question, first.answerable) == ("1", "Why?", False)
+    assert second.answerable and second.gold_ids == ("a:1",)
+    with pytest.raises(UserError, match="--queries"):
+        load_queries(tmp_path / "missing.jsonl")
+
+
+def test_modes_flag_is_checked():
+    assert bench.parse_modes("hybrid, bm25,hybrid") == ("hybrid", "bm25")
+    with pytest.raises(UserError, match="--modes"):
+        bench.parse_modes("bm25,rerank")
+
+
+# --- end to end on the shipped set ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shipped(engine, tmp_path_factory):
+    """One benchmark of the shipped set in every mode, with a fresh index build, written to a temporary folder."""
+    steps: list[tuple[str, int, int]] = []
+    report = bench.run_benchmark(engine, load_queries(), k=10, progress=lambda *a: steps.append(a),
+                                 name=bench.queries_name(None), command="python -m qa bench")
+    folder = tmp_path_factory.mktemp("bench-out")
+    return report, write_reports(report, folder), steps
+
+
+def test_bench_reports_every_mode_metric_and_stage(shipped):
+    report, _, steps = shipped
+    assert [m.mode for m in report.modes] == ["bm25", "dense", "hybrid"]
+    assert report.counts["answerable"] >= 60 and report.counts["off_topic"] >= 10
+    for m in report.modes:
+        assert set(m.metrics) == set(report.metrics)
+        assert all(0.0 <= v <= 1.0 for v in m.metrics.values())
+        assert {"encode", "search", "fusion", "answer", "total"} <= set(m.latency_ms)
+        assert all(d["p50"] <= d["p95"] for d in m.latency_ms.values())
+        assert len(m.queries) == report.counts["questions"]
+    assert report.encode_ms["p50"] > 0
+    assert report.build is not None and report.build.reused == 0 and report.build.passages == report.counts["passages"]
+    assert report.build.passages_per_s > 0 and report.build.sentences_per_s > 0
+    # A floor, not a target: the shipped set's hybrid ranking finds an answer paragraph in the top 10 this often.
+    assert report.mode("hybrid").metrics["recall@10"] >= 0.85
+    assert report.mode("hybrid").metrics["abstention"] >= 0.9
+    assert [s[1] for s in steps] == sorted(s[1] for s in steps) and steps[-1][1] == steps[-1][2]
+
+
+def test_bench_writes_json_markdown_and_charts(shipped):
+    report, paths, _ = shipped
+    data = json.loads(paths["json"].read_text())
+    hybrid = next(m for m in data["modes"] if m["mode"] == "hybrid")
+    q = next(q for q in hybrid["queries"] if q["answerable"])
+    assert len(q["ranked"]) == 10 and {"id", "relevant"} == set(q["ranked"][0])
+    assert data["build"]["passages_per_s"] > 0 and data["encode_ms"]["p50"] > 0
+    md = paths["markdown"].read_text()
+    assert "| hybrid |" in md and "nDCG@10" in md and "bare `encode_query`" in md and "Command: `python -m qa bench`" in md
+    for kind in ("metrics_chart", "latency_chart"):
+        assert paths[kind].read_bytes()[:8] == PNG
+    again = load_report(paths["json"])
+    assert again.mode("dense").metrics == pytest.approx(report.mode("dense").metrics, abs=1e-4)
+    assert again.mode("bm25").queries[0].ranked == report.mode("bm25").queries[0].ranked
+
+
+def test_compare_finds_drops_in_either_direction(shipped):
+    report = shipped[0]
+    old_hybrid = report.mode("hybrid")
+    better = {**old_hybrid.metrics, "ndcg@10": old_hybrid.metrics["ndcg@10"] + 0.1, "false_abstention": 0.0}
+    old = replace(report, modes=(replace(old_hybrid, metrics=better),))
+    new_hybrid = replace(old_hybrid, metrics={**old_hybrid.metrics, "false_abstention": 0.2})
+    new = replace(report, modes=(new_hybrid,))
+    deltas = compare(old, new)
+    assert {d.mode for d in deltas} == {"hybrid"} and len(deltas) == len(report.metrics)
+    failed = {d.metric for d in regressions(deltas, 0.05)}
+    assert failed == {"ndcg@10", "false_abstention"}
+    assert regressions(compare(report, report), 0.0) == ()
+    assert Delta("x", "false_abstention", 0.1, 0.0).drop < 0 < Delta("x", "recall@1", 0.5, 0.4).drop
+
+
+def test_saved_runs_feed_the_benchmark_tab(shipped, tmp_path):
+    report = shipped[0]
+    assert bench.latest_view(tmp_path).report is None
+    first = bench.save_run(replace(report, created="2026-01-01T00:00:00+00:00"), out_root=tmp_path)
+    hybrid = report.mode("hybrid")
+    worse = replace(hybrid, metrics={**hybrid.metrics, "recall@1": hybrid.metrics["recall@1"] - 0.1})
+    second = bench.save_run(replace(report, created="2026-01-02T00:00:00+00:00", modes=(worse,)), out_root=tmp_path)
+    assert first != second and (tmp_path / "latest").resolve() == second.resolve()
+    shown = bench.latest_view(tmp_path)
+    assert shown.report is not None and shown.report.created.startswith("2026-01-02")
+    assert shown.previous is not None and shown.previous.created.startswith("2026-01-01")
+    assert any(d.metric == "recall@1" and d.change == pytest.approx(-0.1, abs=1e-3) for d in shown.deltas)
+    assert "▼" in shown.comparison and "| hybrid |" in shown.markdown and len(shown.charts) == 2
+
+
+def test_run_shipped_saves_a_run_and_reports_progress(engine, tmp_path, monkeypatch):
+    small = write(tmp_path, "small.jsonl", "\n".join(
+        line for line in (ROOT / "bench/queries/russia-taliban.jsonl").read_text().splitlines()[:3]))
+    monkeypatch.setattr(bench, "DEFAULT_QUERIES", small)
+    seen: list[tuple[str, int, int]] = []
+    shown = bench.run_shipped(engine, lambda *a: seen.append(a), build=False, out_root=tmp_path / "out")
+    assert shown.report is not None and shown.report.counts["questions"] == 3 and shown.report.build is None
+    assert shown.folder is not None and (tmp_path / "out" / "latest" / "report.json").is_file()
+    assert seen[-1][1] == seen[-1][2] == 3 * 4
+
+
+# --- the command line -----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cli(engine):
+    """Run `python -m qa` against the session's corpus copy and warm index."""
+    def run(*args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "SOURCEQA_CORPUS": str(engine.settings.corpus), "SOURCEQA_INDEX_DIR": str(engine.settings.index_path)}
+        return subprocess.run([sys.executable, "-m", "qa", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    return run
+
+
+def test_bench_compare_and_fail_on_drop_set_the_exit_code(cli, shipped, tmp_path):
+    _, paths, _ = shipped
+    same = cli("bench", "--modes", "bm25", "--no-build", "--out", str(tmp_path / "a"),
+               "--compare", str(paths["json"]), "--fail-on-drop", "0")
+    assert same.returncode == 0, same.stderr
+    assert "Change against an earlier run" in same.stdout and "| bm25 |" in same.stdout
+    assert (tmp_path / "a" / "report.json").is_file() and (tmp_path / "a" / "latency.png").is_file()
+
+    doctored = json.loads(paths["json"].read_text())
+    for m in doctored["modes"]:
+        m["metrics"]["recall@1"] += 0.2
+    old = write(tmp_path, "old.json", json.dumps(doctored))
+    worse = cli("bench", "--modes", "bm25", "--no-build", "--out", str(tmp_path / "b"), "--compare", str(old),
+                "--fail-on-drop", "0.05")
+    assert worse.returncode == 1, worse.stderr
+    assert "regression" in worse.stderr and "R@1" in worse.stderr
+    # Without --fail-on-drop the comparison is shown but never fails.
+    shown = cli("bench", "--modes", "bm25", "--no-build", "--out", str(tmp_path / "c"), "--compare", str(old), "--json")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["comparison"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (("bench", "--fail-on-drop", "0.1"), "--compare"),
+    (("bench", "--compare", "/no/such/report.json"), "cannot read benchmark report"),
+    (("bench", "--modes", "bm25,magic"), "--modes"),
+    (("bench", "--split", "train"), "--beir"),
+    (("bench", "--beir", "/no/such/beir"), "does not exist"),
+])
+def test_bench_flag_mistakes_are_one_line_and_exit_2(cli, args, words):
+    out = cli(*args)
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0] and "Traceback" not in out.stderr
+
+
+def test_bench_reports_a_bad_query_line_by_number(cli, tmp_path):
+    bad = write(tmp_path, "bad.jsonl", '{"id": "q1", "question": "Why?"}\n{"id": "q2", "question": }\n')
+    out = cli("bench", "--queries", str(bad))
+    assert out.returncode == 2 and "bad.jsonl line 2" in out.stderr
+
+
+# --- BEIR -----------------------------------------------------------------------------------------------------
+def _tiny_beir(folder: Path) -> Path:
+    """A hand-made BEIR folder: four documents, three queries, test and train judgments."""
+    docs = [
+        {"_id": "d1", "title": "Aspirin and heart attacks", "text": "Daily aspirin lowers the risk of a first heart attack. The effect is small."},
+        {"_id": "d2", "title": "Vitamin D", "text": "Vitamin D supplements do not prevent fractures in healthy adults."},
+        {"_id": "d3", "title": "Sleep", "text": "Adults who sleep less than six hours have higher blood pressure."},
+        {"_id": "d4", "title": "", "text": "Coffee drinking is not linked to heart disease."},
+    ]
+    write(folder, "corpus.jsonl", "\n".join(json.dumps(d) for d in docs) + "\n")
+    queries = [{"_id": "1", "text": "Aspirin prevents heart attacks."}, {"_id": "2", "text": "Vitamin D prevents fractures."},
+               {"_id": "3", "text": "Short sleep raises blood pressure."}, {"_id": "4", "text": "Coffee causes heart disease."}]
+    write(folder, "queries.jsonl", "\n".join(json.dumps(q) for q in queries) + "\n")
+    write(folder, "qrels/test.tsv", "query-id\tcorpus-id\tscore\n1\td1\t1\n2\td2\t1\n3\td3\t1\n3\td9\t1\n")
+    write(folder, "qrels/train.tsv", "query-id\tcorpus-id\tscore\n4\td4\t1\n")
+    return folder
+
+
+def test_beir_loader_reads_the_layout(tmp_path):
+    folder = _tiny_beir(tmp_path / "tiny")
+    data = beir.load_beir(folder, "test")
+    assert data.name == "tiny" and [d.id for d in data.docs] == ["d1", "d2", "d3", "d4"]
+    assert set(data.queries) == {"1", "2", "3"} and data.qrels["3"] == {"d3": 1}  # d9 is not in the corpus
+    assert set(beir.load_beir(folder, "train").queries) == {"4"}
+    chunks = beir.beir_chunks(data)
+    p = chunks[0].passages[0]
+    assert (p.id, p.doc_id, p.text, p.article.title) == ("d1:1", "d1", docs_text(folder, "d1"), "Aspirin and heart attacks")
+
+
+def docs_text(folder: Path, doc_id: str) -> str:
+    """A document's text as corpus.jsonl holds it."""
+    for line in (folder / "corpus.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        if row["_id"] == doc_id:
+            return row["text"]
+    raise KeyError(doc_id)
+
+
+@pytest.mark.parametrize("file, text, words", [
+    ("corpus.jsonl", '{"_id": "d1", "title": "t", "text": "x"}\n{"title": "no id"}\n', "corpus.jsonl line 2"),
+    ("corpus.jsonl", '{"_id": "d1", "text": "x"}\n{"_id": "d1", "text": "y"}\n', "used twice"),
+    ("qrels/test.tsv", "query-id\tcorpus-id\tscore\n1\td1\n", "test.tsv line 2: expected 3"),
+    ("qrels/test.tsv", "query-id\tcorpus-id\tscore\n1\td1\tyes\n", "is not a number"),
+])
+def test_beir_loader_names_the_bad_line(tmp_path, file, text, words):
+    folder = _tiny_beir(tmp_path / "tiny")
+    write(folder, file, text)
+    with pytest.raises(UserError, match=words):
+        beir.load_beir(folder, "test")
+
+
+def test_beir_loader_lists_the_splits_there_are(tmp_path):
+    with pytest.raises(UserError, match="one of test, train"):
+        beir.load_beir(_tiny_beir(tmp_path / "tiny"), "dev")
+
+
+def test_beir_run_scores_documents_and_reuses_cached_vectors(encoder, tmp_path, monkeypatch):
+    monkeypatch.setattr(beir, "CHECKPOINT_TEXTS", 3)  # several checkpoints even on four documents
+    data = beir.load_beir(_tiny_beir(tmp_path / "tiny"), "test")
+    steps: list[tuple[str, int, int]] = []
+    report = beir.run_beir(data, encoder, ("bm25", "hybrid"), index_dir=tmp_path / "index",
+                           progress=lambda *a: steps.append(a))
+    assert report.kind == "beir" and report.name == "beir-tiny-test" and set(report.metrics) >= {"ndcg@10", "recall@100", "mrr@10"}
+    hybrid = report.mode("hybrid")
+    assert hybrid.metrics["recall@100"] == 1.0 and hybrid.metrics["ndcg@10"] > 0.9
+    assert hybrid.queries[0].ranked[0] == "d1" and hybrid.queries[0].relevant[0]
+    assert report.build is not None and report.build.embedded > 0
+    assert any(s[0] == "embedding sentences" for s in steps)
+    again = beir.run_beir(data, encoder, ("hybrid",), index_dir=tmp_path / "index")
+    assert again.build is not None and again.build.embedded == 0
+    assert again.mode("hybrid").metrics == report.mode("hybrid").metrics
+    # The checkpointed vectors are the encoder's own.
+    lib, _ = beir.index_beir(data, encoder, tmp_path / "index")
+    direct = encoder.encode(["Aspirin and heart attacks. " + docs_text(tmp_path / "tiny", "d1")])[0]
+    assert np.allclose(lib.vectors.vectors(np.array([0]))[0], direct, atol=1e-5)

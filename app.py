@@ -16,7 +16,7 @@ import gradio as gr  # noqa: E402
 from embeddings import Encoder  # noqa: E402
 from qa import Settings, UserError  # noqa: E402
 from qa.corpus import load_corpus  # noqa: E402
-from qa.engine import MAX_UPLOAD_BYTES  # noqa: E402
+from qa.uploads import MAX_UPLOAD_BYTES  # noqa: E402
 from webui import CSS, THEME, Backend, build_ui  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"

@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qa.chunking import Passage
-from qa.conversation import Turn
 from qa.lexical import tokenize
 from qa.library import Library
 from qa.retrieve import Hit
-from qa.text import tidy
 
 MAX_SENTENCES = 4
 CANDIDATE_PASSAGES = 8
@@ -283,25 +281,6 @@ def compose(
     by_id = {c.passage.id: c.hit for c in chosen}
     citations = [citation_for(by_id[pid], m, spans[pid]) for pid, m in markers.items()]
     return "answered", sentences, citations, evidence
-
-
-def history_turns(history: Sequence[object]) -> list[Turn]:
-    """Accept earlier turns as Turn, Answer, a question string, or (question, answer) pairs."""
-    turns: list[Turn] = []
-    for item in history or ():
-        if isinstance(item, Turn):
-            turns.append(item)
-        elif isinstance(item, Answer):
-            turns.append(Turn(item.question, tuple(c.passage_id for c in item.citations if not c.weak)))
-        elif isinstance(item, str) and item.strip():
-            turns.append(Turn(item))
-        elif isinstance(item, (tuple, list)) and item and isinstance(item[0], str):
-            cited: tuple[str, ...] = ()
-            if len(item) > 1 and isinstance(item[1], Answer):
-                cited = tuple(c.passage_id for c in item[1].citations if not c.weak)
-            turns.append(Turn(item[0], cited))
-    # Earlier questions reach the tokenisers like the question itself: cleaned, and dropped when nothing is left.
-    return [Turn(tidy(t.question), t.cited) for t in turns if tidy(t.question)]
 
 
 def elapsed_ms(began: float) -> float:

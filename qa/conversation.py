@@ -6,7 +6,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.answer import Answer
 from qa.lexical import tokenize
+from qa.text import tidy
 
 # Words that point back at something said earlier.
 _REFERS_BACK = re.compile(
@@ -66,3 +68,22 @@ def refers_to_answer(question: str, history: Sequence[Turn]) -> tuple[str, ...]:
     if not history or not is_follow_up(question, history):
         return ()
     return history[-1].cited
+
+
+def history_turns(history: Sequence[object]) -> list[Turn]:
+    """Accept earlier turns as Turn, Answer, a question string, or (question, answer) pairs."""
+    turns: list[Turn] = []
+    for item in history or ():
+        if isinstance(item, Turn):
+            turns.append(item)
+        elif isinstance(item, Answer):
+            turns.append(Turn(item.question, tuple(c.passage_id for c in item.citations if not c.weak)))
+        elif isinstance(item, str) and item.strip():
+            turns.append(Turn(item))
+        elif isinstance(item, (tuple, list)) and item and isinstance(item[0], str):
+            cited: tuple[str, ...] = ()
+            if len(item) > 1 and isinstance(item[1], Answer):
+                cited = tuple(c.passage_id for c in item[1].citations if not c.weak)
+            turns.append(Turn(item[0], cited))
+    # Earlier questions reach the tokenisers like the question itself: cleaned, and dropped when nothing is left.
+    return [Turn(tidy(t.question), t.cited) for t in turns if tidy(t.question)]

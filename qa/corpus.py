@@ -135,6 +135,11 @@ def _decode(path: Path) -> tuple[str | None, str | None]:
         return None, f"{path}: is not valid UTF-8 (byte {exc.start}); skipped: save it as UTF-8 to include it"
 
 
+def body_key(text: str, body_start: int) -> str:
+    """What makes two files the same article: the hash of their normalised bodies (front matter aside)."""
+    return hashlib.sha256(fold(text[body_start:]).encode()).hexdigest()
+
+
 def doc_id_for(folder: Path, path: Path) -> str:
     """A file's article id: its path inside the folder, without the suffix, with '/' separators."""
     return path.relative_to(folder).with_suffix("").as_posix()
@@ -174,7 +179,7 @@ def load_corpus(folder: str | Path) -> Corpus:
         assert text is not None
         article, notes = parse_article(path, text, doc_id_for(root, path))
         warnings.extend(notes)
-        key = hashlib.sha256(fold(text[article.body_start:]).encode()).hexdigest()
+        key = body_key(text, article.body_start)
         if key in seen:
             warnings.append(f"{path}: same text as {seen[key]}; skipped as a duplicate")
             continue

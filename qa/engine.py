@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import threading
@@ -14,23 +13,21 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import EmbeddingCache, Encoder, ModelLoadError
-from embeddings.files import atomic_write
-from qa.answer import CANDIDATE_PASSAGES, NOT_IN_SOURCES, Answer, compose, elapsed_ms, history_turns
+from qa.answer import CANDIDATE_PASSAGES, NOT_IN_SOURCES, Answer, compose, elapsed_ms
 from qa.calibration import threshold_for
 from qa.chunking import Chunked, Passage
-from qa.conversation import is_follow_up, refers_to_answer, search_text
-from qa.corpus import SUFFIXES, load_corpus
+from qa.conversation import history_turns, is_follow_up, refers_to_answer, search_text
+from qa.corpus import body_key, load_corpus
 from qa.errors import UserError
 from qa.library import BuildReport, Library, chunk_corpus, index_chunks
 from qa.retrieve import Filters, Hit, retrieve, with_earlier_citations
 from qa.settings import Settings, parse_k, parse_mode
 from qa.store import index_folder_writable, load_library, remove_leftovers, save_library
-from qa.text import fold, tidy
+from qa.text import tidy
+from qa.uploads import Upload, save_upload
 
 log = logging.getLogger("qa")
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _PASSAGE_ID = re.compile(r"^(?P<doc>.+):(?P<n>\d+)$")
 
 Progress = Callable[[str, int, int], None]
@@ -42,16 +39,6 @@ class Question:
 
     text: str
     notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Upload:
-    """What happened to one uploaded file."""
-
-    name: str
-    saved_as: str | None
-    status: str  # "added", "duplicate" or "rejected"
-    message: str
 
 
 def clean_question(text: object) -> str:
@@ -74,16 +61,6 @@ def prepare_question(text: str, encoder: Encoder) -> Question:
     return Question(cut, notes)
 
 
-def safe_filename(name: str) -> str:
-    """A file name reduced to letters, digits, '.', '_' and '-', with no folders and no leading dot."""
-    base = Path(str(name).replace("\\", "/")).name
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = _UNSAFE.sub("-", stem).strip(".-_")[:100] or "upload"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
-
-
 class Engine:
     """Answers searches over the current Library and applies changes to the corpus, one writer at a time."""
 
@@ -97,6 +74,7 @@ class Engine:
         self._library: Library | None = None
         self._write = threading.RLock()
         self.last_report: BuildReport | None = None
+        self._threshold: float | None = None
 
     @property
     def library(self) -> Library:
@@ -117,6 +95,7 @@ class Engine:
 
     def _refresh(self, progress: Progress | None, force: bool = False) -> BuildReport:
         began = time.perf_counter()
+        self._threshold = None  # a calibrate --save since the last open takes effect now
         settings = self.settings
         corpus = load_corpus(settings.corpus)
         folder = settings.index_path
@@ -182,8 +161,10 @@ class Engine:
         return retrieve(library, q.text, vector, mode=mode, k=k, filters=filters or Filters())
 
     def threshold(self) -> float:
-        """This model's calibrated "not in the sources" threshold."""
-        return threshold_for(self.encoder.model_id, self.settings.index_path)
+        """This model's calibrated "not in the sources" threshold (read once per open, not per question)."""
+        if self._threshold is None:
+            self._threshold = threshold_for(self.encoder.model_id, self.settings.index_path)
+        return self._threshold
 
     def ask(
         self,
@@ -270,47 +251,13 @@ class Engine:
         folder = Path(self.settings.corpus)
         results: list[Upload] = []
         with self._write:
-            known = {fold(c.article.text[c.article.body_start:]) for c in self.library.chunks}
-            known_hashes = {hashlib.sha256(k.encode()).hexdigest() for k in known}
+            known = {body_key(c.article.text, c.article.body_start) for c in self.library.chunks}
             for name, data in files:
-                results.append(self._save_upload(folder, name, data, known_hashes))
+                results.append(save_upload(folder, name, data, known))
             report = None
             if any(r.status == "added" for r in results):
                 report = self._refresh(progress)
         return results, report
-
-    def _save_upload(self, folder: Path, name: str, data: bytes, known: set[str]) -> Upload:
-        display = Path(str(name).replace("\\", "/")).name or "upload"
-        if Path(display).suffix.lower() not in SUFFIXES:
-            return Upload(display, None, "rejected", f"{display}: only .txt and .md files can be added")
-        if len(data) > MAX_UPLOAD_BYTES:
-            return Upload(display, None, "rejected", f"{display}: {len(data):,} bytes is over the {MAX_UPLOAD_BYTES:,}-byte limit")
-        if b"\x00" in data[:8192]:
-            return Upload(display, None, "rejected", f"{display}: looks binary (NUL bytes), not a text file")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return Upload(display, None, "rejected", f"{display}: is not valid UTF-8 (byte {exc.start}); save it as UTF-8")
-        if not text.strip():
-            return Upload(display, None, "rejected", f"{display}: is empty")
-        from qa.corpus import parse_article
-
-        article, _ = parse_article(Path(display), text, "upload")
-        digest = hashlib.sha256(fold(text[article.body_start:]).encode()).hexdigest()
-        if digest in known:
-            return Upload(display, None, "duplicate", f"{display}: the same text is already in the library; not added again")
-        safe = safe_filename(display)
-        target = folder / safe
-        stem, suffix = target.stem, target.suffix
-        i = 2
-        while target.exists():
-            target = folder / f"{stem}-{i}{suffix}"
-            i += 1
-        folder.mkdir(parents=True, exist_ok=True)
-        # Written to disk before indexing: a crash in between loses nothing, the next start indexes it.
-        atomic_write(target, data)
-        known.add(digest)
-        return Upload(display, target.name, "added", f"{display}: saved as {target.name}")
 
 
 def open_engine(settings: Settings | None = None, progress: Progress | None = None, encoder: Encoder | None = None) -> Engine:

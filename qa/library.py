@@ -26,7 +26,7 @@ log = logging.getLogger("qa")
 
 # What is embedded and indexed for a passage; part of the manifest so a change forces a rebuild.
 RECIPE = (
-    f"passage=title+section+text;sentence=text;"
+    f"passage=title+section+text(joined v2);sentence=text;"
     f"bm25={BM25_METHOD},k1={BM25_K1},b={BM25_B},stop={STOPWORDS_ID},title+section+text"
 )
 
@@ -104,12 +104,17 @@ class Library:
         return [range(int(bounds[i]), int(bounds[i + 1])) for i in range(len(self.passages))]
 
 
+def _join(head: str, tail: str) -> str:
+    """Two texts as one, with a full stop between them unless the first already ends a sentence."""
+    if not head:
+        return tail
+    return f"{head} {tail}" if head.rstrip()[-1:] in ".!?:" else f"{head}. {tail}"
+
+
 def passage_text(p: Passage) -> str:
     """What is embedded and BM25-indexed for a passage: its article title and section give it context."""
-    head = p.article.title if p.article else ""
-    if p.section:
-        head = f"{head}. {p.section}" if head else p.section
-    return normalize(f"{head}. {p.text}" if head else p.text)
+    head = _join(p.article.title if p.article else "", p.section or "")
+    return normalize(_join(head, p.text))
 
 
 def sentence_text(p: Passage, start: int, end: int) -> str:

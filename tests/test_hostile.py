@@ -16,7 +16,7 @@ from conftest import ROOT
 from fuzzing import PAYLOADS, ask_and_check, histories, ks, modes, questions
 from helpers import assert_well_formed, write
 from qa import Engine, Settings
-from qa.engine import safe_filename
+from qa.uploads import safe_filename
 
 # CI runs this many random questions; bench/fuzz.py runs the same property with 10,000 and more.
 CI_EXAMPLES = 200

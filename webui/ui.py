@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from qa import MODES, Answer, Filters, Upload, UserError, verify
-from qa.engine import MAX_UPLOAD_BYTES
+from qa.uploads import MAX_UPLOAD_BYTES
 from webui import api, render
 from webui.assets import ARTICLE_JS, BRIDGE_JS
 from webui.backend import Backend

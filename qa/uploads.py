@@ -1,0 +1,73 @@
+"""Uploaded files: checked (type, size, UTF-8, duplicates), safely named, and written into the corpus folder."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from embeddings.files import atomic_write
+from qa.corpus import SUFFIXES, body_key, parse_article
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What happened to one uploaded file."""
+
+    name: str
+    saved_as: str | None
+    status: str  # "added", "duplicate" or "rejected"
+    message: str
+
+
+def safe_filename(name: str) -> str:
+    """A file name reduced to letters, digits, '.', '_' and '-', with no folders and no leading dot."""
+    base = Path(str(name).replace("\\", "/")).name
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = _UNSAFE.sub("-", stem).strip(".-_")[:100] or "upload"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def _problem(display: str, data: bytes) -> tuple[str | None, str | None]:
+    """(the decoded text, None) or (None, why the file is refused)."""
+    if Path(display).suffix.lower() not in SUFFIXES:
+        return None, f"{display}: only .txt and .md files can be added"
+    if len(data) > MAX_UPLOAD_BYTES:
+        return None, f"{display}: {len(data):,} bytes is over the {MAX_UPLOAD_BYTES:,}-byte limit"
+    if b"\x00" in data[:8192]:
+        return None, f"{display}: looks binary (NUL bytes), not a text file"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, f"{display}: is not valid UTF-8 (byte {exc.start}); save it as UTF-8"
+    if not text.strip():
+        return None, f"{display}: is empty"
+    return text, None
+
+
+def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload:
+    """Write one upload into `folder` under a safe, unused name, unless refused or its text is already `known`."""
+    display = Path(str(name).replace("\\", "/")).name or "upload"
+    text, problem = _problem(display, data)
+    if text is None:
+        return Upload(display, None, "rejected", problem or "refused")
+    article, _ = parse_article(Path(display), text, "upload")
+    key = body_key(text, article.body_start)
+    if key in known:
+        return Upload(display, None, "duplicate", f"{display}: the same text is already in the library; not added again")
+    target = folder / safe_filename(display)
+    stem, suffix = target.stem, target.suffix
+    i = 2
+    while target.exists():
+        target = folder / f"{stem}-{i}{suffix}"
+        i += 1
+    folder.mkdir(parents=True, exist_ok=True)
+    # Written to disk before indexing: a crash in between loses nothing, the next start indexes it.
+    atomic_write(target, data)
+    known.add(key)
+    return Upload(display, target.name, "added", f"{display}: saved as {target.name}")

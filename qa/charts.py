@@ -1,0 +1,62 @@
+"""Benchmark charts drawn with matplotlib: metrics by mode, and latency by stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qa.report import LATENCY_PNG, METRICS_PNG, STAGE_LABELS, STAGES, BenchReport, label
+
+
+def draw_charts(report: BenchReport, folder: Path) -> list[Path]:
+    """metrics.png (metrics by mode) and latency.png (p50 latency by stage and mode)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: never open a window, never need a display
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    paths = []
+    metrics = list(report.metrics)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(metrics) + 2), 4.2))
+    width = 0.8 / max(1, len(report.modes))
+    x = np.arange(len(metrics))
+    for i, m in enumerate(report.modes):
+        values = [m.metrics.get(metric, 0.0) for metric in metrics]
+        bars = ax.bar(x + (i - (len(report.modes) - 1) / 2) * width, values, width, label=m.mode)
+        ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=1)
+    ax.set_xticks(x, [label(metric).replace(" (", "\n(") for metric in metrics], fontsize=8)
+    ax.set_ylim(0, 1.08)
+    ax.set_ylabel("score")
+    ax.set_title(f"{report.name}: metrics by mode", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    path = folder / METRICS_PNG
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    paths.append(path)
+
+    stages = [s for s in STAGES if s != "total" and any(s in m.latency_ms for m in report.modes)]
+    rows = [(m.mode, {s: m.latency_ms.get(s, {}).get("p50", 0.0) for s in stages}) for m in report.modes]
+    if report.encode_ms:
+        rows.append(("bare encode_query", {"encode": report.encode_ms.get("p50", 0.0)}))
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(rows) + 1.6))
+    left = np.zeros(len(rows))
+    for s in stages:
+        values = np.array([r[1].get(s, 0.0) for r in rows])
+        ax.barh([r[0] for r in rows], values, left=left, label=STAGE_LABELS[s])
+        left += values
+    for i, (name, _) in enumerate(rows):
+        # The label is the median total when measured (a sum of stage medians is not the median of sums).
+        measured = next((m.latency_ms.get("total", {}).get("p50") for m in report.modes if m.mode == name), None)
+        ax.text(left[i], i, f" {measured if measured is not None else left[i]:.1f} ms", va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(left.max() if len(left) else 1.0, 1e-3) * 1.2)
+    ax.set_xlabel("median milliseconds per question")
+    ax.set_title(f"{report.name}: latency by stage (p50)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    path = folder / LATENCY_PNG
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    paths.append(path)
+    return paths

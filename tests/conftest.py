@@ -114,8 +114,12 @@ def web_client(web_app):
 
 @pytest.fixture()
 def ten_questions(tmp_path, monkeypatch) -> Path:
-    """The app's Run button on the first 10 shipped questions without the index build: the same code path, faster."""
-    lines = (ROOT / "bench/queries/russia-taliban.jsonl").read_text(encoding="utf-8").splitlines()[:10]
+    """The app's Run button on 10 shipped questions (the first 8, the last 2 off-topic ones) without the index build.
+
+    The same code path as the full set, in seconds instead of about a minute.
+    """
+    lines = (ROOT / "bench/queries/russia-taliban.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = lines[:8] + lines[-2:]
     path = tmp_path / "ten.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr(qa_bench, "DEFAULT_QUERIES", path)

@@ -141,7 +141,8 @@ def test_run_through_the_app_shows_the_report_while_chat_goes_on(web_app, ten_qu
         worker.join(0.2)
     summary, quality, comparison, latency, metrics_chart, latency_chart = done["outputs"]
     assert ticks[-1][1] == ticks[-1][2] == 10 * 4
-    assert "10 questions" in summary and str(ten_questions.name) in summary
+    assert "10 questions (8 answerable, 2 off-topic)" in summary and str(ten_questions.name) in summary
+    assert "abstain (off-topic)</th>" in quality and 'sqa-num">–</td>' not in quality  # every figure measured
     assert quality.count('<tr><th scope="row">') == 3 and "nDCG@10" in quality and "bare encode_query" in latency
     assert "No earlier run" in comparison
     assert metrics_chart["visible"] and Path(metrics_chart["value"]).parent.parent == out.resolve()

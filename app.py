@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 # Before gradio is imported: no version check or telemetry leaves the machine.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -14,7 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from embeddings import Encoder  # noqa: E402
-from qa import Settings, UserError  # noqa: E402
+from qa import Settings, UserError, bench  # noqa: E402
 from qa.corpus import load_corpus  # noqa: E402
 from qa.uploads import MAX_UPLOAD_BYTES  # noqa: E402
 from webui import CSS, THEME, Backend, build_ui  # noqa: E402
@@ -50,10 +51,14 @@ def address(host: str | None, port: str | int | None) -> tuple[str, int]:
     return host, number
 
 
-def serve(backend: Backend, host: str, port: int, block: bool = True) -> gr.Blocks:
-    """Start the web server at once and open the engine in the background; blocks unless `block` is False."""
+def serve(backend: Backend, host: str, port: int, block: bool = True, bench_out: Path | None = None) -> gr.Blocks:
+    """Start the web server at once and open the engine in the background; blocks unless `block` is False.
+
+    The Benchmark tab saves and reads runs under `bench_out` (default bench/out/, or SOURCEQA_BENCH_OUT).
+    """
     backend.start()
-    demo = build_ui(backend)
+    bench_out = (bench_out or bench.OUT_ROOT).resolve()
+    demo = build_ui(backend, bench_out=bench_out)
     demo.queue(default_concurrency_limit=2)
     demo.launch(
         server_name=host, server_port=port,
@@ -64,6 +69,8 @@ def serve(backend: Backend, host: str, port: int, block: bool = True) -> gr.Bloc
         # Gradio serves no file outside its own assets and uploads; the articles and the index are named here too,
         # so no later allowed_paths can open them (the page shows articles through the API, as escaped text).
         blocked_paths=[str(backend.settings.corpus.resolve()), str(backend.settings.index_path.resolve())],
+        # The one folder added: the benchmark's saved runs (their reports and PNG charts, shown in the Benchmark tab).
+        allowed_paths=[str(bench_out)],
     )
     return demo
 

@@ -30,7 +30,9 @@ log = logging.getLogger("qa")
 
 Progress = Callable[[str, int, int], None]
 
-OUT_ROOT = ROOT / "bench" / "out"
+# Where saved runs go: SOURCEQA_BENCH_OUT (for the CLI and the web app alike, e.g. when the project folder is
+# read-only), else bench/out/ in the project.
+OUT_ROOT = Path(os.environ.get("SOURCEQA_BENCH_OUT", "").strip() or ROOT / "bench" / "out").expanduser()
 LATEST = "latest"
 DEFAULT_K = 10
 RANK_METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10")

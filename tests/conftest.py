@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -12,6 +13,7 @@ import pytest
 
 from embeddings import Encoder
 from qa import Engine, Settings, open_engine
+from qa import bench as qa_bench
 from qa.settings import DEFAULT_CORPUS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,11 +62,12 @@ def private_engine(private_settings, encoder):
 
 @dataclass(frozen=True)
 class WebApp:
-    """A running web app: its address, its backend, and the private corpus folder it serves."""
+    """A running web app: its address, its backend, the private corpus folder it serves and its benchmark folder."""
 
     url: str
     backend: object
     corpus: Path
+    bench_out: Path
 
 
 def free_port() -> int:
@@ -74,15 +77,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_web_app(settings: Settings, encoder: Encoder) -> tuple[WebApp, object]:
-    """Serve the app in this process on a free port and wait until its index is open; (app, Blocks to close)."""
+def start_web_app(settings: Settings, encoder: Encoder, bench_out: Path) -> tuple[WebApp, object]:
+    """Serve the app in this process on a free port and wait until its index is open; (app, Blocks to close).
+
+    Its Benchmark tab saves runs in `bench_out`, a temporary folder: tests never write into the repository's bench/out.
+    """
     from app import serve
     from webui import Backend
 
     backend = Backend(settings, encoder)
-    demo = serve(backend, "127.0.0.1", free_port(), block=False)
+    demo = serve(backend, "127.0.0.1", free_port(), block=False, bench_out=bench_out)
     assert backend.wait(300), backend.status
-    return WebApp(demo.local_url.rstrip("/"), backend, settings.corpus), demo
+    return WebApp(demo.local_url.rstrip("/"), backend, settings.corpus, bench_out), demo
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +99,7 @@ def web_app(encoder: Encoder, engine, tmp_path_factory: pytest.TempPathFactory):
     shutil.copytree(DEFAULT_CORPUS, corpus, ignore=shutil.ignore_patterns(".*"))
     index = root / "index"
     shutil.copytree(engine.settings.index_path, index)
-    app, demo = start_web_app(Settings.load(corpus=corpus, index_dir=index), encoder)
+    app, demo = start_web_app(Settings.load(corpus=corpus, index_dir=index), encoder, root / "bench-out")
     yield app
     demo.close()
 
@@ -104,3 +110,18 @@ def web_client(web_app):
     from gradio_client import Client
 
     return Client(web_app.url, verbose=False)
+
+
+@pytest.fixture()
+def ten_questions(tmp_path, monkeypatch) -> Path:
+    """The app's Run button on 10 shipped questions (the first 8, the last 2 off-topic ones) without the index build.
+
+    The same code path as the full set, in seconds instead of about a minute.
+    """
+    lines = (ROOT / "bench/queries/russia-taliban.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = lines[:8] + lines[-2:]
+    path = tmp_path / "ten.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(qa_bench, "DEFAULT_QUERIES", path)
+    monkeypatch.setattr(qa_bench, "run_shipped", functools.partial(qa_bench.run_shipped, build=False))
+    return path

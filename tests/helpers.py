@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from qa import Answer, read_source, verify
@@ -50,3 +51,19 @@ def answer_key(answer: Answer, digits: int = 5) -> tuple:
         tuple((c.marker, c.passage_id, c.highlights, c.weak, round(c.score, digits)) for c in answer.citations),
         round(answer.evidence, digits),
     )
+
+
+def seed_earlier_run(out_root: Path, metric: str = "recall@1", mode: str = "hybrid", by: float = 0.1) -> Path:
+    """Save a copy of the latest run under `out_root` as an older run in which `metric` of `mode` was `by` higher.
+
+    The latest run then shows that metric as a regression against it; `latest` still points at the real run.
+    """
+    from qa.bench import LATEST
+    from qa.report import load_report, write_reports
+
+    report = load_report(out_root / LATEST)
+    modes = tuple(replace(m, metrics={**m.metrics, metric: m.metrics[metric] + by}) if m.mode == mode else m
+                  for m in report.modes)
+    folder = out_root / "20000101-000000-earlier"  # sorts before every real run
+    write_reports(replace(report, created="2000-01-01T00:00:00+00:00", modes=modes), folder)
+    return folder

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, start_web_app
-from helpers import write
+from helpers import seed_earlier_run, write
 from qa import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -88,9 +88,9 @@ class Watched:
         expect(self.page.locator("#status .sqa-ready")).to_be_visible()
         return self.page
 
-    def shot(self, name: str) -> None:
-        """Save a screenshot in test-artifacts/."""
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    def shot(self, name: str, full_page: bool = False) -> None:
+        """Save a screenshot in test-artifacts/ (the viewport, or the whole page)."""
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture
@@ -193,6 +193,47 @@ def test_library_lists_articles_and_uploads_are_searchable_at_once(watched, web_
     expect(page.locator("#sources .sqa-card").first).to_have_attribute("data-pid", re.compile(r"^tardigrades:\d+$"))
 
 
+def test_benchmark_tab_runs_the_set_with_a_progress_bar_and_shows_the_report(watched, web_app, ten_questions):
+    import httpx
+    from playwright.sync_api import expect
+
+    page = watched.open(web_app.url)
+    page.get_by_role("tab", name="Benchmark").click()
+    expect(page.locator("#bench-none")).to_contain_text("No benchmark run yet")  # this app's folder has no run yet
+    watched.shot("10-benchmark-empty")
+    run = page.locator("#bench-run")
+    run.click()
+    expect(run).to_be_disabled()  # no second run from this page; other pages are refused until it ends
+    expect(page.locator('#bench-summary [role="progressbar"]')).to_be_visible()
+    watched.shot("11-benchmark-running")
+    expect(run).to_be_enabled()
+    expect(page.locator("#bench-metrics tbody tr")).to_have_count(3)
+    expect(page.locator("#bench-metrics thead")).to_contain_text("nDCG@10")
+    expect(page.locator("#bench-latency tbody tr")).to_have_count(4)  # three modes and the bare encode
+    expect(page.locator("#bench-compare")).to_contain_text("No earlier run")
+    charts = "#bench-metrics-chart img, #bench-latency-chart img"
+    expect(page.locator(charts)).to_have_count(2)
+    page.wait_for_function(f"() => [...document.querySelectorAll('{charts}')].every(i => i.complete && i.naturalWidth > 300)")
+    watched.shot("12-benchmark-report", full_page=True)
+
+    seed_earlier_run(web_app.bench_out, "recall@1", "hybrid", 0.1)  # hybrid's R@1 was 0.1 higher before
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_role("tab", name="Benchmark").click()  # the tab reads the saved runs again
+    worse = page.locator("#bench-compare td.sqa-worse")
+    expect(worse).to_have_count(1)
+    expect(worse).to_contain_text("(-0.100) ▼")
+    assert worse.evaluate("e => getComputedStyle(e).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
+    worse.scroll_into_view_if_needed()
+    watched.shot("13-benchmark-comparison", full_page=True)
+
+    # The charts' folder is served, and only it: the articles stay blocked.
+    folder = web_app.bench_out.resolve()
+    chart = httpx.get(f"{web_app.url}/gradio_api/file={folder}/latest/metrics.png")
+    assert chart.status_code == 200 and chart.content[:8] == b"\x89PNG\r\n\x1a\n"
+    article = next(web_app.corpus.resolve().glob("*.txt"))
+    assert httpx.get(f"{web_app.url}/gradio_api/file={article}").status_code == 403
+
+
 @pytest.fixture(scope="module")
 def hostile_app(encoder, tmp_path_factory):
     """The app over articles whose bodies, titles, publishers and file names carry script payloads."""
@@ -201,7 +242,7 @@ def hostile_app(encoder, tmp_path_factory):
     write(corpus, f"{PAYLOADS[1]} falcons.txt", FALCONS)
     write(corpus, f"{PAYLOADS[3]} {PAYLOADS[2]}.md", SEALS)
     shutil.copy(ROOT / "corpus" / "the-diplomat-2017-four-reasons-russia-favors-taliban.txt", corpus / "<script>alert(1).txt")
-    app, demo = start_web_app(Settings.load(corpus=corpus, index_dir=root / "index"), encoder)
+    app, demo = start_web_app(Settings.load(corpus=corpus, index_dir=root / "index"), encoder, root / "bench-out")
     yield app
     demo.close()
 

@@ -53,6 +53,20 @@ mark.sqa-hl-weak { background: #e4e7ec; color: #101828; padding: 0 1px; }
 .sqa-up-duplicate { color: #667085; }
 .sqa-up-rejected { color: #b42318; }
 .sqa-examples button { font-size: 0.85em !important; }
+.sqa-bench { border-collapse: collapse; border: none !important; font-size: 0.92em; margin: 0 0 4px 0;
+             font-variant-numeric: tabular-nums; }
+.sqa-bench th, .sqa-bench td { padding: 5px 10px; border: none !important; border-bottom: 1px solid #eaecf0 !important;
+                               text-align: left; white-space: nowrap; }
+.sqa-bench tr { border: none !important; }
+.sqa-bench thead th { border-bottom: 2px solid #d0d5dd !important; }
+.sqa-bench .sqa-num { text-align: right; }
+.sqa-bench .sqa-best { font-weight: 700; }
+.sqa-bench .sqa-bare { color: #667085; }
+.sqa-bench td.sqa-worse { background: #fef3f2; color: #b42318; font-weight: 600; }
+.sqa-bench td.sqa-better { color: #05603a; }
+.sqa-bench td.sqa-same span { color: #98a2b3; }
+#bench-quality, #bench-compare, #bench-latency-panel { overflow-x: auto; }
+.sqa-bench-head .sqa-meta, .sqa-bench-intro .sqa-meta { margin-top: 2px; }
 """
 
 # js_on_load of a hidden gr.HTML: a click on an [n] link in the chat, a source card or a library title becomes

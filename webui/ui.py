@@ -9,11 +9,12 @@ from typing import Any
 
 import gradio as gr
 
-from qa import MODES, Answer, Filters, Upload, UserError, verify
+from qa import MODES, Answer, Filters, Upload, UserError, bench, verify
 from qa.uploads import MAX_UPLOAD_BYTES
 from webui import api, render
 from webui.assets import ARTICLE_JS, BRIDGE_JS
 from webui.backend import Backend
+from webui.benchtab import BenchRunner, BenchTab
 
 EXAMPLES = (
     "Why does Russia engage the Taliban?",
@@ -129,8 +130,11 @@ class Handlers:
         return (render.upload_report(results, outcome.get("index")), None, *self.library())
 
 
-def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
-    """The Gradio Blocks of the app; pass `css=CSS, theme=THEME` to launch() (Gradio 6 ignores them here)."""
+def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Path | None = None) -> gr.Blocks:
+    """The Gradio Blocks of the app; pass `css=CSS, theme=THEME` to launch() (Gradio 6 ignores them here).
+
+    The Benchmark tab reads and saves runs under `bench_out` (default bench/out/, or SOURCEQA_BENCH_OUT).
+    """
     h = Handlers(backend)
     settings = backend.settings
     private: dict[str, Any] = {"api_visibility": "private"}
@@ -181,6 +185,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
                 add_btn = gr.Button("Add to library", variant="primary", elem_id="add")
                 upload_html = gr.HTML(render.upload_report([], None), elem_id="upload-report")
                 upload_json = gr.JSON(visible="hidden")
+            BenchTab(BenchRunner(backend, bench_out or bench.OUT_ROOT)).build()
         bridge = gr.HTML("", visible="hidden", js_on_load=BRIDGE_JS, elem_id="bridge")
         timer = gr.Timer(1.0)
 

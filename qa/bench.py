@@ -36,7 +36,9 @@ OUT_ROOT = Path(os.environ.get("SOURCEQA_BENCH_OUT", "").strip() or ROOT / "benc
 LATEST = "latest"
 DEFAULT_K = 10
 RANK_METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10")
-ABSTENTION_METRICS = ("abstention", "false_abstention")
+# Measured on the answers, not the rankings: first_sentence is the share of answerable questions whose answer's
+# first sentence comes from a relevant paragraph (an abstention counts as wrong).
+ANSWER_METRICS = ("first_sentence", "abstention", "false_abstention")
 
 
 def parse_modes(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -69,7 +71,7 @@ def queries_name(path: str | Path | None) -> str:
 
 def metric_names(k: int) -> tuple[str, ...]:
     """The rank metrics a ranking of depth k supports (a cutoff past k would repeat the last), then abstention."""
-    return tuple(m for m in RANK_METRICS if int(m.split("@")[1]) <= k) + ABSTENTION_METRICS
+    return tuple(m for m in RANK_METRICS if int(m.split("@")[1]) <= k) + ANSWER_METRICS
 
 
 def measure_build(settings: Settings, encoder: Encoder, progress: Callable[[str, int, int], None] | None = None) -> BuildStats:
@@ -153,8 +155,10 @@ def run_benchmark(
                 if stage in answer.timings_ms:
                     timings[mode][stage].append(answer.timings_ms[stage])
             rel = relevant[q.id]
+            first = answer.sentences[0].passage_id in rel if answer.sentences else False
             results[mode].append(QueryRun(q.id, q.question, q.answerable, tuple(ranked),
-                                          tuple(p in rel for p in ranked), len(rel), answer.status, answer.evidence))
+                                          tuple(p in rel for p in ranked), len(rel), answer.status, answer.evidence,
+                                          first))
             tick(f"asking in {len(modes)} modes")
     runs = [
         ModeRun(mode, _metrics(results[mode], relevant, k),
@@ -179,12 +183,13 @@ def _metrics(results: Sequence[QueryRun], relevant: dict[str, set[str]], k: int)
     """Rank metrics over the answerable questions with a relevant passage; abstention rates by kind of question."""
     qrels = {r.id: {pid: 1 for pid in relevant[r.id]} for r in results if r.answerable and relevant[r.id]}
     run = {r.id: ranked_run(r.ranked) for r in results if r.id in qrels}
-    out = ir_metrics(qrels, run, [m for m in metric_names(k) if m not in ABSTENTION_METRICS])
+    out = ir_metrics(qrels, run, [m for m in metric_names(k) if m not in ANSWER_METRICS])
     off = [r for r in results if not r.answerable]
     on = [r for r in results if r.answerable]
     if off:
         out["abstention"] = sum(r.status == "not_in_sources" for r in off) / len(off)
     if on:
+        out["first_sentence"] = sum(bool(r.first_sentence) for r in on if relevant[r.id]) / max(1, sum(1 for r in on if relevant[r.id]))
         out["false_abstention"] = sum(r.status == "not_in_sources" for r in on) / len(on)
     return out
 

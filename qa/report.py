@@ -21,7 +21,7 @@ FORMAT = 1
 LABELS = {
     "recall@1": "R@1", "recall@3": "R@3", "recall@5": "R@5", "recall@10": "R@10", "recall@100": "R@100",
     "mrr@10": "MRR@10", "ndcg@10": "nDCG@10",
-    "abstention": "abstain (off-topic)", "false_abstention": "false abstain (answerable)",
+    "first_sentence": "answer: 1st sentence right", "abstention": "abstain (off-topic)", "false_abstention": "false abstain (answerable)",
 }
 # Every other metric is better when higher.
 LOWER_IS_BETTER = frozenset({"false_abstention"})
@@ -69,6 +69,7 @@ class QueryRun:
     n_relevant: int
     status: str | None = None
     evidence: float | None = None
+    first_sentence: bool | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON form."""
@@ -80,6 +81,8 @@ class QueryRun:
             out["status"] = self.status
         if self.evidence is not None:
             out["evidence"] = round(self.evidence, 4)
+        if self.first_sentence is not None:
+            out["first_sentence_relevant"] = self.first_sentence
         return out
 
     @classmethod
@@ -90,6 +93,7 @@ class QueryRun:
             str(data["id"]), str(data.get("question", "")), bool(data.get("answerable", True)),
             tuple(str(r["id"]) for r in ranked), tuple(bool(r["relevant"]) for r in ranked),
             int(data.get("n_relevant", 0)), data.get("status"), data.get("evidence"),
+            data.get("first_sentence_relevant"),
         )
 
 

@@ -27,13 +27,7 @@ def draw_charts(report: BenchReport, folder: Path) -> list[Path]:
     ax.set_xticks(x, [label(metric).replace(" (", "\n(") for metric in metrics], fontsize=8)
     ax.set_ylim(0, 1.08)
     ax.set_ylabel("score")
-    ax.set_title(f"{report.name}: metrics by mode", fontsize=10)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
-    path = folder / METRICS_PNG
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    paths.append(path)
+    paths.append(_save(plt, fig, ax, f"{report.name}: metrics by mode", folder / METRICS_PNG))
 
     stages = [s for s in STAGES if s != "total" and any(s in m.latency_ms for m in report.modes)]
     rows = [(m.mode, {s: m.latency_ms.get(s, {}).get("p50", 0.0) for s in stages}) for m in report.modes]
@@ -52,11 +46,15 @@ def draw_charts(report: BenchReport, folder: Path) -> list[Path]:
     ax.invert_yaxis()
     ax.set_xlim(0, max(left.max() if len(left) else 1.0, 1e-3) * 1.2)
     ax.set_xlabel("median milliseconds per question")
-    ax.set_title(f"{report.name}: latency by stage (p50)", fontsize=10)
+    paths.append(_save(plt, fig, ax, f"{report.name}: latency by stage (p50)", folder / LATENCY_PNG))
+    return paths
+
+
+def _save(plt, fig, ax, title: str, path: Path) -> Path:
+    """Title the chart, put its legend outside the bars, write the PNG and free the figure."""
+    ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
-    path = folder / LATENCY_PNG
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    paths.append(path)
-    return paths
+    return path

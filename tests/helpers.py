@@ -8,6 +8,31 @@ from pathlib import Path
 
 from qa import Answer, read_source, verify
 
+WHY = "Why does Russia engage the Taliban?"
+# An invented article on a topic far from the bundled corpus, so its passages can only come from an upload.
+GLACIER = """---
+title: Svalbard Glacier Retreat Speeds Up
+publisher: Polar Review
+date: 2024-05
+---
+Glaciologists measuring the Kongsbreen glacier on Svalbard found that its front retreated 800 metres in a single summer.
+
+The researchers blame warmer seawater flowing north from the Atlantic, which melts the ice from below.
+
+Meltwater now reaches the fjord weeks earlier than it did in the 1990s, the team said.
+"""
+# An invented article for adding a file to the corpus (its name below is already a safe corpus name).
+PILOTS = """---
+title: Invented Report on River Pilots
+publisher: Test Wire
+date: 2024-02
+---
+River pilots on the Volga said on Monday that record ice had closed the northern channel for a week.
+
+The pilots' union asked the shipping ministry for icebreakers, citing losses of several million roubles.
+"""
+PILOTS_NAME = "test-wire-2024-river-pilots.txt"
+
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:
     """Write a file (creating folders) exactly as given and return its path."""

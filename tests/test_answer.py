@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from helpers import assert_well_formed
+from helpers import WHY, assert_well_formed
 from qa import Engine, Settings, Turn, cli, verify
 from qa.answer import kind_bonus, question_kind, sentence_score
 from qa.calibration import fit_threshold
@@ -15,7 +15,6 @@ from qa.conversation import is_follow_up, search_text
 from qa.queries import load_queries, relevant_ids
 from qa.verify import citation_from_dict
 
-WHY = "Why does Russia engage the Taliban?"
 
 
 # --- pure parts ---------------------------------------------------------------------------------------------

@@ -8,21 +8,8 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from helpers import write
+from helpers import GLACIER, WHY, write
 
-WHY = "Why does Russia engage the Taliban?"
-# An article on a topic far from the bundled corpus, so its passages can only come from the upload.
-GLACIER = """---
-title: Svalbard Glacier Retreat Speeds Up
-publisher: Polar Review
-date: 2024-05
----
-Glaciologists measuring the Kongsbreen glacier on Svalbard found that its front retreated 800 metres in a single summer.
-
-The researchers blame warmer seawater flowing north from the Atlantic, which melts the ice from below.
-
-Meltwater now reaches the fjord weeks earlier than it did in the 1990s, the team said.
-"""
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import gradio as gr
 import pytest
 
 from conftest import ROOT
-from helpers import answer_key, seed_earlier_run
+from helpers import WHY, answer_key, seed_earlier_run
 from qa import Settings, bench
 from qa.bench import BenchView
 from qa.report import BenchReport, BuildStats, ModeRun, compare
@@ -20,7 +20,6 @@ from webui.benchtab import BenchRunner, BenchTab, Busy
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
 METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "abstention", "false_abstention")
 LATENCY = {s: {"p50": 2.0, "p95": 5.0} for s in ("encode", "search", "fusion", "answer", "total")}
-WHY = "Why does Russia engage the Taliban?"
 
 
 def fake_report(created: str, **changes: float) -> BenchReport:

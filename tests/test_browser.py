@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, start_web_app
-from helpers import seed_earlier_run, write
+from helpers import WHY, seed_earlier_run, write
 from qa import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = ROOT / "test-artifacts"
-WHY = "Why does Russia engage the Taliban?"
 # Upper bound for the page to catch up (each wait ends as soon as its condition holds; CPUs here are shared).
 WAIT_MS = 60_000
 

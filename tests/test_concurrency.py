@@ -6,21 +6,11 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from helpers import answer_key, assert_well_formed
+from helpers import GLACIER, WHY, answer_key, assert_well_formed
 from qa.queries import load_queries
 
-WHY = "Why does Russia engage the Taliban?"
 OFF_TOPIC = "What is the boiling point of mercury?"
 GLACIER_Q = "Why is the Kongsbreen glacier retreating?"
-GLACIER = """---
-title: Svalbard Glacier Retreat Speeds Up
-publisher: Polar Review
-date: 2024-05
----
-Glaciologists measuring the Kongsbreen glacier on Svalbard found that its front retreated 800 metres in a single summer.
-
-The researchers blame warmer seawater flowing north from the Atlantic, which melts the ice from below.
-"""
 
 
 def questions() -> list[tuple[str, tuple[str, ...]]]:

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 import qa.lexical
-from helpers import write
+from helpers import PILOTS, PILOTS_NAME, WHY, write
 from qa import Engine, Filters, UserError, read_source
 from qa.queries import load_queries, relevant_ids
 
-WHY = "Why does Russia engage the Taliban?"
 # Lines of the raw articles that are page furniture, not article prose.
 BOILERPLATE = [
     "ADVERTISEMENT", "Photographer: Sefa Karacan", "Before it's here, it's on the Bloomberg Terminal",
@@ -58,20 +57,9 @@ def test_warm_start_embeds_and_tokenises_nothing(engine, encoder, monkeypatch):
     assert warm.library.manifest.fingerprint == engine.library.manifest.fingerprint
 
 
-NEW_ARTICLE = """---
-title: Invented Report on River Pilots
-publisher: Test Wire
-date: 2024-02
----
-River pilots on the Volga said on Monday that record ice had closed the northern channel for a week.
-
-The pilots' union asked the shipping ministry for icebreakers, citing losses of several million roubles.
-"""
-
-
 def test_adding_a_file_embeds_only_its_paragraphs(private_engine, encoder):
     before = encoder.texts_encoded
-    write(private_engine.settings.corpus, "test-wire-2024-river-pilots.txt", NEW_ARTICLE)
+    write(private_engine.settings.corpus, PILOTS_NAME, PILOTS)
     report = private_engine.refresh()
     new = [p for p in private_engine.library.passages if p.doc_id == "test-wire-2024-river-pilots"]
     sentences = sum(len(private_engine.library.sentence_rows[private_engine.library.rows[p.id]]) for p in new)

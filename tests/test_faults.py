@@ -17,28 +17,17 @@ import pytest
 
 from conftest import ROOT
 from embeddings import EmbeddingCache, file_sha256
-from helpers import answer_key, assert_well_formed, write
+from helpers import PILOTS, PILOTS_NAME, WHY, answer_key, assert_well_formed, write
 from qa import Engine, Settings
 from qa.library import expected_for, passage_text, sentence_text
 from qa.store import CURRENT, current_generation
 from webui import Backend, render
 
 HELPER = Path(__file__).resolve().parent / "crash_helper.py"
-WHY = "Why does Russia engage the Taliban?"
 PILOTS_Q = "Which union asked for icebreakers?"
 QUESTIONS = (WHY, "Who is Vladimir Putin's special envoy for Afghanistan?",
              "How much money does the Taliban make from opium each year?", "What is the boiling point of mercury?",
              PILOTS_Q)
-NEW_ARTICLE = """---
-title: Invented Report on River Pilots
-publisher: Test Wire
-date: 2024-02
----
-River pilots on the Volga said on Monday that record ice had closed the northern channel for a week.
-
-The pilots' union asked the shipping ministry for icebreakers, citing losses of several million roubles.
-"""
-NEW_NAME = "test-wire-2024-river-pilots.txt"
 
 
 def answers(engine: Engine) -> dict[str, tuple]:
@@ -111,11 +100,11 @@ def reference(engine) -> dict[str, tuple]:
 
 @pytest.fixture(scope="module")
 def changed(engine, encoder, tmp_path_factory):
-    """The corpus with NEW_ARTICLE added: its clean answers, and an embedding cache holding all of its vectors."""
+    """The corpus with PILOTS added: its clean answers, and an embedding cache holding all of its vectors."""
     root = tmp_path_factory.mktemp("changed")
     shutil.copytree(engine.settings.corpus, root / "corpus", ignore=shutil.ignore_patterns(".*"))
     shutil.copytree(engine.settings.index_path, root / "index")
-    write(root / "corpus", NEW_NAME, NEW_ARTICLE)
+    write(root / "corpus", PILOTS_NAME, PILOTS)
     clean = Engine(Settings.load(corpus=root / "corpus", index_dir=root / "index"), encoder)
     assert clean.open().embedded == 4
     return {"answers": answers(clean), "fingerprint": clean.library.manifest.fingerprint,
@@ -145,7 +134,7 @@ SAVE_POINTS = ["write:sentences.npz", "write:bm25", "write:manifest.json", "repl
 @pytest.mark.parametrize("point", SAVE_POINTS)
 def test_sigkill_while_saving_a_changed_corpus(point, private_settings, encoder, changed, caplog):
     corpus, folder = private_settings.corpus, private_settings.index_path
-    write(corpus, NEW_NAME, NEW_ARTICLE)
+    write(corpus, PILOTS_NAME, PILOTS)
     shutil.copy(changed["cache"], folder / "cache" / changed["cache"].name)  # every vector the child will need
     old = current_generation(folder)
     kill_when([sys.executable, str(HELPER), "save", str(corpus), str(folder), point], f"STOPPED {point}")
@@ -178,7 +167,7 @@ def test_sigkill_while_saving_an_unchanged_corpus_keeps_the_previous_index(point
 
 
 def test_an_upload_saved_before_a_crash_is_indexed_at_the_next_start(private_settings, encoder, tmp_path):
-    upload = write(tmp_path / "upload", "River Pilots.txt", NEW_ARTICLE)
+    upload = write(tmp_path / "upload", "River Pilots.txt", PILOTS)
     kill_when([sys.executable, str(HELPER), "upload", str(private_settings.corpus), str(private_settings.index_path),
                str(upload)], "STOPPED after saving the upload")
     saved = private_settings.corpus / "River-Pilots.txt"
@@ -258,7 +247,7 @@ def test_an_unwritable_index_folder_serves_from_memory_and_says_why(private_sett
     import qa.store
 
     folder = private_settings.index_path
-    write(private_settings.corpus, NEW_NAME, NEW_ARTICLE)
+    write(private_settings.corpus, PILOTS_NAME, PILOTS)
     shutil.copy(changed["cache"], folder / "cache" / changed["cache"].name)
     before = gen_files(folder)
 
@@ -286,7 +275,7 @@ def read_only_command(folder: Path, command: list[str]) -> list[str] | None:
         probe = subprocess.run(["unshare", "-rm", "sh", "-c", f"mount --bind -o ro '{folder}' '{folder}' && "
                                 f"! touch '{folder}/probe' 2>/dev/null"], capture_output=True)
         if probe.returncode == 0:
-            script = f"mount --bind -o ro \"$0\" \"$0\" && exec \"$@\""
+            script = "mount --bind -o ro \"$0\" \"$0\" && exec \"$@\""
             return ["unshare", "-rm", "sh", "-c", script, str(folder), *command]
     if os.geteuid() != 0:
         for path in [folder, *folder.rglob("*")]:
@@ -301,7 +290,7 @@ def test_the_app_starts_on_a_read_only_index_folder_and_answers(private_settings
     from conftest import free_port
 
     folder = private_settings.index_path
-    write(private_settings.corpus, NEW_NAME, NEW_ARTICLE)  # the saved index is out of date: it must be rebuilt
+    write(private_settings.corpus, PILOTS_NAME, PILOTS)  # the saved index is out of date: it must be rebuilt
     before = gen_files(folder)
     port = free_port()
     command = read_only_command(folder, [sys.executable, "app.py", "--port", str(port), "--corpus",
@@ -325,7 +314,7 @@ def test_the_app_starts_on_a_read_only_index_folder_and_answers(private_settings
         assert "could not save the index" in text and "serving it from memory" in text
         assert "Read-only file system" in text or "Permission denied" in text or "not writable" in text
         answer = client.predict(question=PILOTS_Q, api_name="/ask")
-        assert answer["status"] == "answered" and answer["citations"][0]["doc_id"] == NEW_NAME[:-4]
+        assert answer["status"] == "answered" and answer["citations"][0]["doc_id"] == PILOTS_NAME[:-4]
         assert all(c["verification"]["ok"] for c in answer["citations"])
     finally:
         app.kill()

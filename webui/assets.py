@@ -54,11 +54,12 @@ mark.sqa-hl-weak { background: #e4e7ec; color: #101828; padding: 0 1px; }
 .sqa-up-rejected { color: #b42318; }
 .sqa-examples button { font-size: 0.85em !important; }
 .sqa-bench { border-collapse: collapse; border: none !important; font-size: 0.92em; margin: 0 0 4px 0;
-             font-variant-numeric: tabular-nums; }
+             font-variant-numeric: tabular-nums; display: block; max-width: 100%; overflow-x: auto; }
 .sqa-bench th, .sqa-bench td { padding: 5px 10px; border: none !important; border-bottom: 1px solid #eaecf0 !important;
                                text-align: left; white-space: nowrap; }
 .sqa-bench tr { border: none !important; }
-.sqa-bench thead th { border-bottom: 2px solid #d0d5dd !important; }
+.sqa-bench thead th { border-bottom: 2px solid #d0d5dd !important; white-space: normal; min-width: 4.5em;
+                      vertical-align: bottom; }
 .sqa-bench .sqa-num { text-align: right; }
 .sqa-bench .sqa-best { font-weight: 700; }
 .sqa-bench .sqa-bare { color: #667085; }

@@ -225,11 +225,12 @@ def classify(texts: list[str], title: str, touches_next: list[bool] | None = Non
             reasons[j] = reasons[j] or reasons[i]
             j += 1
         i = j
-    # Repeats of the title or of an earlier paragraph: headlines printed twice, page furniture.
-    seen = {fold(title)}
+    # Repeats of the title or of an earlier paragraph: headlines printed twice, page furniture. A sentence equal
+    # to the title is prose, not a headline: a file with no front matter takes its title from its first line.
+    seen = set()
     for i, t in enumerate(texts):
         key = fold(_MD_HEADING.sub("", t))
-        if key in seen and reasons[i] is None:
+        if reasons[i] is None and (key in seen or (key == fold(title) and not _ends_sentence(t))):
             reasons[i] = "repeated headline"
         seen.add(key)
     # Captions: the short label or sentence right before a photo credit.

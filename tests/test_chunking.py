@@ -111,6 +111,15 @@ def test_repeated_headlines_and_title_are_dropped():
     assert [d.reason for d in result.dropped] == ["repeated headline", "repeated headline"]
 
 
+def test_a_file_without_front_matter_keeps_its_first_sentence_as_prose():
+    # The title falls back to the first line; when that line is a sentence it is the article's text, not a headline.
+    one, _ = parse_article(Path("note.txt"), f"{PROSE}\n", "note")
+    assert [p.text for p in chunk_article(one).passages] == [PROSE]
+    headed, _ = parse_article(Path("note.txt"), f"Rivers Rise Across the North\n\n{PROSE}\n", "note")
+    assert headed.title == "Rivers Rise Across the North"
+    assert [p.text for p in chunk_article(headed).passages] == [PROSE]
+
+
 def test_subheadings_become_sections_not_passages():
     body = f"{PROSE}\n\nFlood Defences\n\n{PROSE2}\n\n\u2018A Long Winter\u2019\n\n{PROSE3}"
     result = chunk(body)

@@ -257,7 +257,24 @@ class Engine:
             report = None
             if any(r.status == "added" for r in results):
                 report = self._refresh(progress)
+                results = [_indexed(r, self.library, folder) for r in results]
         return results, report
+
+
+def _indexed(upload: Upload, library: Library, folder: Path) -> Upload:
+    """An added upload with the count of its paragraphs now in the index, and a warning when nothing of it is."""
+    if upload.status != "added" or upload.saved_as is None:
+        return upload
+    path = (folder / upload.saved_as).resolve()
+    chunk = next((c for c in library.chunks if Path(c.article.path).resolve() == path), None)
+    count = len(chunk.passages) if chunk else 0
+    message = upload.message
+    if count == 0:
+        why = sorted({d.reason for d in chunk.dropped}) if chunk else []
+        message += ("; but no paragraph of it is article prose, so nothing of it can be searched"
+                    + (f" (dropped as {', '.join(why)})" if why else "")
+                    + ": give each paragraph whole sentences, or put the title in a front matter")
+    return replace(upload, message=message, paragraphs=count)
 
 
 def open_engine(settings: Settings | None = None, progress: Progress | None = None, encoder: Encoder | None = None) -> Engine:

@@ -21,6 +21,7 @@ class Upload:
     saved_as: str | None
     status: str  # "added", "duplicate" or "rejected"
     message: str
+    paragraphs: int | None = None  # for an added file, the paragraphs of it that were indexed (0: nothing searchable)
 
 
 def safe_filename(name: str) -> str:

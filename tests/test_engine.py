@@ -69,6 +69,16 @@ def test_adding_a_file_embeds_only_its_paragraphs(private_engine, encoder):
     assert hits[0].passage.id == "test-wire-2024-river-pilots:2"
 
 
+def test_an_upload_says_how_much_of_it_was_indexed(private_engine):
+    capybaras = b"The capybara guild of Rivendale signed a grazing treaty with the otters on Thursday.\n"
+    headings = b"Breaking News\n\nMore Stories\n\nSubscribe\n"
+    results, report = private_engine.add_files([("capybaras.txt", capybaras), ("headings.md", headings)])
+    assert report is not None and [r.status for r in results] == ["added", "added"]
+    assert results[0].paragraphs == 1 and "nothing" not in results[0].message
+    assert private_engine.ask("What did the capybara guild sign?").citations[0].doc_id == "capybaras"
+    assert results[1].paragraphs == 0 and "nothing of it can be searched" in results[1].message
+
+
 def test_the_why_question_finds_several_articles(engine):
     hits = engine.search(WHY, k=10)
     assert len({h.passage.doc_id for h in hits}) >= 3

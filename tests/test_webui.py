@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import app
-from qa import Answer, AnswerSentence, Citation, Settings, UserError, Verification
+from qa import Answer, AnswerSentence, Citation, Settings, Upload, UserError, Verification
 from qa.chunking import chunk_article
 from qa.corpus import parse_article
 from webui import Backend, NotReady, render
@@ -60,6 +60,11 @@ def test_panels_escape_titles_text_and_file_names():
     note = render.verification_note(c, Verification(c.passage_id, c.path, ("<img src=x onerror=alert(1)> changed",)))
     assert_inert(note)
     assert_inert(render.upload_report([], None))
+    uploads = [Upload(HOSTILE, "a.txt", "added", f"{HOSTILE}: saved as a.txt", 2),
+               Upload(HOSTILE, "b.txt", "added", f"{HOSTILE}: saved as b.txt; but no paragraph of it is article prose", 0)]
+    report = render.upload_report(uploads, "embedded 2")
+    assert_inert(report)
+    assert 'class="sqa-up-added"' in report and 'class="sqa-up-empty"' in report  # saved but not searchable
     assert_inert(render.status_bar(render.FAILED, HOSTILE))
 
 

@@ -52,6 +52,7 @@ mark.sqa-hl-weak { background: #e4e7ec; color: #101828; padding: 0 1px; }
 .sqa-up-added { color: #05603a; }
 .sqa-up-duplicate { color: #667085; }
 .sqa-up-rejected { color: #b42318; }
+.sqa-up-empty { color: #b54708; }
 .sqa-examples button { font-size: 0.85em !important; }
 .sqa-bench { border-collapse: collapse; border: none !important; font-size: 0.92em; margin: 0 0 4px 0;
              font-variant-numeric: tabular-nums; display: block; max-width: 100%; overflow-x: auto; }

@@ -207,9 +207,11 @@ def upload_report(results: Sequence[Upload], summary: str | None) -> str:
     """What happened to each uploaded file, and to the index."""
     if not results:
         return '<div class="sqa-meta">Choose .txt or .md files, then press “Add to library”.</div>'
-    icons = {"added": "✓", "duplicate": "=", "rejected": "✗"}
+    icons = {"added": "✓", "duplicate": "=", "rejected": "✗", "empty": "!"}
+    # An added file of which nothing was indexed is saved but not searchable: shown as a warning, not a success.
+    kinds = ["empty" if r.status == "added" and r.paragraphs == 0 else r.status for r in results]
     items = "".join(
-        f'<li class="sqa-up-{esc(r.status)}">{icons.get(r.status, "?")} {esc(r.message)}</li>' for r in results
+        f'<li class="sqa-up-{esc(kind)}">{icons.get(kind, "?")} {esc(r.message)}</li>' for r, kind in zip(results, kinds)
     )
     note = f'<div class="sqa-meta">Index updated: {esc(summary)}</div>' if summary else ""
     return f'<ul class="sqa-uploads">{items}</ul>{note}'

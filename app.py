@@ -66,11 +66,10 @@ def serve(backend: Backend, host: str, port: int, block: bool = True, bench_out:
         inbrowser=False, css=CSS, theme=THEME, show_error=True, prevent_thread_lock=not block,
         # Gradio refuses larger files before they reach the server's disk; the engine's own limit says why below this.
         max_file_size=4 * MAX_UPLOAD_BYTES,
-        # Gradio serves no file outside its own assets and uploads; the articles and the index are named here too,
-        # so no later allowed_paths can open them (the page shows articles through the API, as escaped text).
-        blocked_paths=[str(backend.settings.corpus.resolve()), str(backend.settings.index_path.resolve())],
-        # The one folder added: the benchmark's saved runs (their reports and PNG charts, shown in the Benchmark tab).
-        allowed_paths=[str(bench_out)],
+        # Gradio serves no file outside its own assets and uploads (no allowed_paths: the benchmark charts reach the
+        # page as images copied into Gradio's cache). The articles, the index and the benchmark folder are named here
+        # too, so nothing can open them later (the page shows articles through the API, as escaped text).
+        blocked_paths=[str(backend.settings.corpus.resolve()), str(backend.settings.index_path.resolve()), str(bench_out)],
     )
     return demo
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from PIL import Image
 
 from qa import UserError, bench
 from qa.bench import BenchView
@@ -73,8 +75,8 @@ class BenchTab:
 
     def show(self, view: BenchView) -> tuple[Any, ...]:
         """The tab's outputs for a view: summary, metric table, comparison, latency table and the two charts."""
-        charts = {p.name: p for p in view.charts}
-        images = [gr.update(value=str(charts[name]), visible=True) if name in charts else gr.update(value=None, visible=False)
+        charts = {p.name: _picture(p) for p in view.charts}
+        images = [gr.update(value=charts[name], visible=True) if charts.get(name) else gr.update(value=None, visible=False)
                   for name in (METRICS_PNG, LATENCY_PNG)]
         return (render_bench.summary(view, self.runner.out_root, self.runner.running),
                 render_bench.quality_table(view.report), render_bench.comparison(view),
@@ -122,7 +124,7 @@ class BenchTab:
             latency = gr.HTML("", elem_id="bench-latency-panel")
             # One chart per row: the metrics chart is wide, and side by side its labels become too small to read.
             # No label badge: it would cover the chart's own title.
-            charts = [gr.Image(label=name, show_label=False, type="filepath", interactive=False, visible=False,
+            charts = [gr.Image(label=name, show_label=False, type="pil", format="png", interactive=False, visible=False,
                                elem_id=elem, buttons=["download", "fullscreen"])
                       for name, elem in (("Metrics by mode", "bench-metrics-chart"),
                                          ("Latency by stage (p50)", "bench-latency-chart"))]
@@ -132,3 +134,18 @@ class BenchTab:
             self.run, None, outputs, show_progress_on=[summary], **private).then(
             self.finish, None, [run_btn, summary], queue=False, **private)
         return tab
+
+
+def _picture(path: Path) -> Image.Image | None:
+    """A chart read into memory, or None when its file is unreadable.
+
+    Handed to Gradio as an image, not a path, so the server copies it into its own cache and never has to serve
+    the benchmark folder (which also holds load-test corpora, indexes and logs).
+    """
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image.copy()
+    except OSError as exc:
+        logging.getLogger(__name__).warning("benchmark chart %s could not be read (%s); not shown", path, exc)
+        return None

@@ -126,6 +126,10 @@ def start_app(timeout: float) -> tuple[subprocess.Popen, str, Path]:
     raise SystemExit(f"the app was not ready within {timeout:.0f} s; see {log}")
 
 
+# The issue's bound: memory after 1,000 questions within 10% of memory after the first 100.
+MAX_DRIFT_PCT = 10.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="an app already running on 127.0.0.1 (default: start one)")
@@ -145,6 +149,8 @@ def main() -> None:
         host = urlparse(args.url).hostname
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise SystemExit("the load test only runs against an app on this machine (127.0.0.1)")
+        if args.drift and args.pid is None:
+            raise SystemExit("--drift with --url needs --pid (the app's process id), to read its memory")
         url, pid = args.url, args.pid
     else:
         proc, url, _ = start_app(timeout=600)
@@ -159,7 +165,23 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
     print(json.dumps(result))
-    sys.exit(1 if result["errors"] or result["malformed"] or result["changed"] else 0)
+    failures = verdict(result, args.drift)
+    for failure in failures:
+        print(f"FAIL: {failure}", file=sys.stderr)
+    sys.exit(1 if failures else 0)
+
+
+def verdict(result: dict, drift: bool) -> list[str]:
+    """What makes a run fail: any error, malformed or changed answer; with --drift, memory growth over the limit."""
+    failures = [f"{result[key]} {key} answers" for key in ("errors", "malformed", "changed") if result[key]]
+    if drift:
+        pct = result.get("rss_drift_pct")
+        if pct is None:
+            failures.append("server memory was not measured after 100 and after the last question (the run was cut "
+                            "short, or --url was given without --pid)")
+        elif pct > MAX_DRIFT_PCT:
+            failures.append(f"server memory grew {pct}% from question 100 to the last (limit {MAX_DRIFT_PCT}%)")
+    return failures
 
 
 def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:

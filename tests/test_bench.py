@@ -314,3 +314,16 @@ def test_beir_run_scores_documents_and_reuses_cached_vectors(encoder, tmp_path, 
     lib, _ = beir.index_beir(data, encoder, tmp_path / "index")
     direct = encoder.encode(["Aspirin and heart attacks. " + docs_text(tmp_path / "tiny", "d1")])[0]
     assert np.allclose(lib.vectors.vectors(np.array([0]))[0], direct, atol=1e-5)
+
+
+def test_the_load_test_fails_on_bad_answers_and_on_memory_growth():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("load_bench", ROOT / "bench" / "load.py")
+    load = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(load)
+    clean = {"errors": 0, "malformed": 0, "changed": 0, "rss_drift_pct": 3.7}
+    assert load.verdict(clean, drift=True) == [] and load.verdict({**clean, "rss_drift_pct": None}, drift=False) == []
+    assert load.verdict({**clean, "changed": 2}, drift=False) == ["2 changed answers"]
+    assert "grew 10.5%" in load.verdict({**clean, "rss_drift_pct": 10.5}, drift=True)[0]
+    assert "not measured" in load.verdict({**clean, "rss_drift_pct": None}, drift=True)[0]

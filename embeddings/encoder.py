@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +26,20 @@ PROGRESS_MIN_TEXTS = 64
 # gains little on ten tokens and, when the cores are busy (other requests, other programs), waiting for it made a
 # query 20x slower on 2 cores (see BENCHMARKS.md, "Load and reliability"). 0 keeps torch's default.
 QUERY_TEXTS = 2
-QUERY_THREADS = int(os.environ.get("SOURCEQA_QUERY_THREADS", "1") or 0)
+
+
+def _query_threads() -> int:
+    """SOURCEQA_QUERY_THREADS as a count (default 1); a value that is not a whole number is warned about, not fatal."""
+    value = os.environ.get("SOURCEQA_QUERY_THREADS", "1").strip() or "0"
+    try:
+        return max(0, int(value))
+    except ValueError:
+        logging.getLogger(__name__).warning(
+            "SOURCEQA_QUERY_THREADS=%r is not a whole number (0 keeps torch's default); using 1", value[:20])
+        return 1
+
+
+QUERY_THREADS = _query_threads()
 
 Progress = Callable[[int, int], None]
 

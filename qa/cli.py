@@ -118,7 +118,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters(tuple(args.article or ()), args.date_from, args.date_to)
+    return Filters.checked(args.article or (), args.date_from, args.date_to)
 
 
 def _print_json(data: object) -> None:
@@ -135,9 +135,10 @@ def cmd_index(args: argparse.Namespace) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> None:
+    filters = _filters(args)  # a malformed date is reported before the model loads
     engine = open_engine(_settings(args))
     question = engine.question(args.question)
-    hits = engine.search(question, filters=_filters(args))
+    hits = engine.search(question, filters=filters)
     if args.json:
         _print_json({"question": question.text, "notes": list(question.notes), "mode": engine.settings.mode,
                      "hits": [h.to_dict() for h in hits]})
@@ -198,8 +199,9 @@ def _print_answer(answer: Answer) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> None:
+    filters = _filters(args)  # a malformed date is reported before the model loads
     engine = open_engine(_settings(args))
-    answer = engine.ask(args.question, history=args.after or (), filters=_filters(args))
+    answer = engine.ask(args.question, history=args.after or (), filters=filters)
     if answer.status == "invalid":
         raise UserError(answer.message)
     if args.json:
@@ -214,7 +216,7 @@ def _citations_in(path: str) -> list[Citation]:
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot read {path} as JSON ({exc}): pass ARTICLE:N or a file saved from `ask --json`") from None
     items = data.get("citations", data) if isinstance(data, dict) else data
-    items = items if isinstance(items, list) else [items]
+    items = [] if items is None else items if isinstance(items, list) else [items]
     try:
         return [citation_from_dict(item) for item in items]
     except ValueError as exc:
@@ -230,6 +232,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         hit = Hit(p, 0.0, 1)
         citations = [citation_for(hit, 1)]
     results = [verify(c) for c in citations]
+    if not results and not args.json:
+        print(f"{args.target}: no citations to verify (an answer that cites nothing)")
     if args.json:
         _print_json([r.to_dict() for r in results])
     else:

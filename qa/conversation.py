@@ -73,6 +73,8 @@ def refers_to_answer(question: str, history: Sequence[Turn]) -> tuple[str, ...]:
 def history_turns(history: Sequence[object]) -> list[Turn]:
     """Accept earlier turns as Turn, Answer, a question string, or (question, answer) pairs."""
     turns: list[Turn] = []
+    if isinstance(history, (str, Turn, Answer)):  # one earlier turn given bare, not a string's characters
+        history = (history,)
     for item in history or ():
         if isinstance(item, Turn):
             turns.append(item)

@@ -47,7 +47,8 @@ def clean_question(text: object) -> str:
         raise UserError("the question must be text")
     clean = tidy(text)
     if not any(ch.isalnum() for ch in clean):
-        raise UserError("the question is empty: type a question, e.g. \"Why does Russia engage the Taliban?\"")
+        what = "has no words (only symbols or punctuation)" if clean.strip() else "is empty"
+        raise UserError(f"the question {what}: type a question, e.g. \"Why does Russia engage the Taliban?\"")
     return clean
 
 
@@ -157,8 +158,9 @@ class Engine:
         mode = parse_mode(mode or self.settings.mode)
         k = parse_k(k or self.settings.k)
         library = library or self.library
+        filters = known_articles(filters or Filters(), library)
         vector = self.encoder.encode_query(q.text) if mode != "bm25" else None
-        return retrieve(library, q.text, vector, mode=mode, k=k, filters=filters or Filters())
+        return retrieve(library, q.text, vector, mode=mode, k=k, filters=filters)
 
     def threshold(self) -> float:
         """This model's calibrated "not in the sources" threshold (read once per open, not per question)."""
@@ -177,23 +179,24 @@ class Engine:
     ) -> Answer:
         """An extractive, cited answer; problems with the question come back as an Answer, never raised."""
         began = time.perf_counter()
+        library = self.library  # one snapshot for the whole question, even if an upload swaps it meanwhile
         try:
             q = self.question(question)
             mode = parse_mode(mode or self.settings.mode)
             k = parse_k(k or self.settings.k)
+            filters = known_articles(filters or Filters(), library)
         except UserError as exc:
             return Answer(question=str(question)[:500], status="invalid", message=str(exc))
         turns = history_turns(history)
         follow = is_follow_up(q.text, turns)
         text, cut = self.encoder.truncate(search_text(q.text, turns))
-        library = self.library  # one snapshot for the whole question, even if an upload swaps it meanwhile
         timings: dict[str, float] = {}
         t = time.perf_counter()
         # One encoder call: a follow-up also needs its own vector, to pick the sentences that answer it.
         vectors = self.encoder.encode([text, q.text] if follow else [text], show_progress=False)
         timings["encode"] = elapsed_ms(t)
         hits = retrieve(library, text, vectors[0] if mode != "bm25" else None, mode=mode,
-                        k=max(k, CANDIDATE_PASSAGES), filters=filters or Filters(), timings=timings)
+                        k=max(k, CANDIDATE_PASSAGES), filters=filters, timings=timings)
         hits = with_earlier_citations(library, hits, refers_to_answer(q.text, turns))
         t = time.perf_counter()
         threshold = self.threshold()
@@ -259,6 +262,17 @@ class Engine:
                 report = self._refresh(progress)
                 results = [_indexed(r, self.library, folder) for r in results]
         return results, report
+
+
+def known_articles(filters: Filters, library: Library) -> Filters:
+    """The filters, if every article they name is in the library; otherwise a UserError naming the unknown ones."""
+    known = {c.article.doc_id for c in library.chunks}
+    unknown = [d for d in filters.doc_ids if d not in known]
+    if unknown:
+        listed = ", ".join(sorted(known)[:8]) + (", …" if len(known) > 8 else "")
+        raise UserError(f"no article {', '.join(map(repr, unknown))} in the library; article ids are: {listed} "
+                        "(`python -m qa articles` lists them)")
+    return filters
 
 
 def _indexed(upload: Upload, library: Library, folder: Path) -> Upload:

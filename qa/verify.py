@@ -74,6 +74,9 @@ def verify(citation: Citation) -> Verification:
 
 def citation_from_dict(data: dict) -> Citation:
     """A Citation from its `to_dict` form (e.g. read back from `python -m qa ask --json`)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"not a citation: {type(data).__name__} instead of an object with passage_id, path, text, "
+                         "start and end")
     try:
         return Citation(
             marker=int(data.get("marker", 0)), passage_id=str(data["passage_id"]), doc_id=str(data["doc_id"]),

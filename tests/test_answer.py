@@ -135,9 +135,12 @@ def test_history_can_be_plain_question_strings(engine):
 
 def test_empty_question_gets_a_message_and_no_search(engine, encoder):
     before = encoder.texts_encoded
-    for q in ("", "   \n\t", "?!...", "\x00\x07"):
+    for q in ("", "   \n\t", "\x00\x07"):
         answer = engine.ask(q)
-        assert answer.status == "invalid" and "empty" in answer.message
+        assert answer.status == "invalid" and "is empty" in answer.message
+    for q in ("?!...", "\U0001f914\U0001f914\U0001f914"):
+        answer = engine.ask(q)
+        assert answer.status == "invalid" and "has no words" in answer.message
     assert encoder.texts_encoded == before
 
 

@@ -48,9 +48,25 @@ def test_show_marks_the_paragraph_among_its_neighbours(cli):
     (("search", "x", "--corpus", "/no/such/folder"), "does not exist"),
     (("search", "x", "--k", "zero"), "whole number"),
     (("search",), "question"),
+    (("search", "x", "--from", "2021-13"), "YYYY"),
+    (("ask", "x", "--from", "2022", "--to", "2018"), "reversed"),
+    (("ask", "Why does Russia engage the Taliban?", "--article", "no-such-article"), "no article 'no-such-article'"),
+    (("search", "Taliban", "--article", "no-such-article"), "no article 'no-such-article'"),
 ])
 def test_user_errors_are_one_line_and_exit_2(cli, args, words):
     out = cli(*args)
     assert out.returncode == 2
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and words in lines[0] and "Traceback" not in out.stderr
+
+
+def test_verify_refuses_files_that_hold_no_citations_in_one_line(cli, tmp_path):
+    for name, text in (("list.json", "[1, 2]"), ("null.json", '{"citations": null}'), ("empty.json", "[]")):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        out = cli("verify", str(path))
+        assert "Traceback" not in out.stderr, out.stderr
+        if name == "empty.json" or name == "null.json":
+            assert out.returncode == 0 and "no citations to verify" in out.stdout
+        else:
+            assert out.returncode == 2 and "not a citation: int" in out.stderr

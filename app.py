@@ -16,6 +16,7 @@ import gradio as gr  # noqa: E402
 
 from embeddings import Encoder  # noqa: E402
 from qa import Settings, UserError, bench  # noqa: E402
+from qa.cli import library_options  # noqa: E402
 from qa.corpus import load_corpus  # noqa: E402
 from qa.uploads import MAX_UPLOAD_BYTES  # noqa: E402
 from webui import CSS, THEME, Backend, build_ui  # noqa: E402
@@ -30,11 +31,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python app.py", description="The sourceqa web app.")
     parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST}, this machine only; env SOURCEQA_HOST)")
     parser.add_argument("--port", help=f"port (default {DEFAULT_PORT}; env SOURCEQA_PORT)")
-    parser.add_argument("--corpus", metavar="DIR", help="folder of .txt/.md articles (default: the bundled corpus; env SOURCEQA_CORPUS)")
-    parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
-    parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (env SOURCEQA_MODEL)")
-    parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf"), help="vector index (default flat; env SOURCEQA_INDEX_TYPE)")
-    parser.add_argument("--max-paragraphs", metavar="N", help="paragraphs indexed per file (default 1000; env SOURCEQA_MAX_PARAGRAPHS)")
+    library_options(parser)
     return parser.parse_args(argv)
 
 

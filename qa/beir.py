@@ -15,6 +15,7 @@ import numpy as np
 
 from embeddings import EmbeddingCache, Encoder
 from embeddings.cache import text_key
+from qa.answer import elapsed_ms
 from qa.chunking import Chunked, Passage
 from qa.corpus import Article
 from qa.engine import prepare_question
@@ -24,6 +25,7 @@ from qa.metrics import ir_metrics, percentiles, ranked_run
 from qa.report import BenchReport, BuildStats, ModeRun, QueryRun, environment, now_iso
 from qa.retrieve import MODE_WEIGHTS, retrieve
 from qa.settings import MAX_K
+from qa.store import index_folder_writable
 
 log = logging.getLogger("qa")
 
@@ -198,12 +200,9 @@ def index_beir(data: BeirData, encoder: Encoder, index_dir: str | Path | None = 
                progress: Progress | None = None) -> tuple[Library, BuildReport]:
     """A Library of the dataset's documents; vectors are cached in `index_dir` so a rerun does not re-encode."""
     folder = Path(index_dir).expanduser() if index_dir else default_index_dir(data.name)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create the BEIR index folder {folder} ({exc.strerror}): pass --index-dir DIR") from None
-    if not os.access(folder, os.W_OK):
-        raise UserError(f"the BEIR index folder {folder} is not writable: pass --index-dir DIR")
+    problem = index_folder_writable(folder)  # creates it, and tries a write (permission bits lie to root)
+    if problem is not None:
+        raise UserError(f"BEIR index folder: {problem}; pass --index-dir DIR")
     cache = EmbeddingCache(folder / "cache", encoder.model_id, encoder.dim)
     log.info("indexing %d documents of %s (vectors cached in %s, %d already)", len(data.docs), data.name, cache.path, len(cache))
     checkpointing = CheckpointingEncoder(encoder, cache)
@@ -232,7 +231,7 @@ def run_beir(
     for i, text in enumerate(texts, start=1):
         began = time.perf_counter()
         vectors.append(encoder.encode_query(text))
-        bare.append((time.perf_counter() - began) * 1000)
+        bare.append(elapsed_ms(began))
         if progress is not None:
             progress("encoding queries", i, len(texts))
     runs = []
@@ -257,7 +256,7 @@ def run_beir(
         run = {r.id: ranked_run(r.ranked) for r in results}
         metrics = ir_metrics(data.qrels, run, BEIR_METRICS)
         runs.append(ModeRun(mode, metrics, {s: percentiles(v) for s, v in stages.items() if v}, tuple(results)))
-    build = BuildStats(built.passages, built.sentences, built.seconds, built.embedded, built.reused)
+    build = BuildStats.of(built)
     return BenchReport(
         kind="beir", name=f"beir-{data.name}-{data.split}", created=now_iso(), command=command, metrics=BEIR_METRICS,
         modes=tuple(runs), encode_ms=percentiles(bare), build=build,

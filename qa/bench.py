@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from embeddings import EmbeddingCache, Encoder
+from qa.answer import elapsed_ms
 from qa.corpus import load_corpus
 from qa.engine import Engine
 from qa.errors import UserError
@@ -20,7 +21,7 @@ from qa.library import build_library
 from qa.metrics import ir_metrics, percentiles, ranked_run
 from qa.queries import DEFAULT_QUERIES, Query, load_queries, relevant_ids
 from qa.report import (
-    REPORT_JSON, STAGES, BenchReport, BuildStats, Delta, ModeRun, QueryRun, compare, comparison_markdown,
+    LATENCY_PNG, METRICS_PNG, REPORT_JSON, STAGES, BenchReport, BuildStats, Delta, ModeRun, QueryRun, compare, comparison_markdown,
     environment, load_report, markdown, now_iso, write_reports,
 )
 from qa.retrieve import MODE_WEIGHTS
@@ -79,12 +80,9 @@ def measure_build(settings: Settings, encoder: Encoder, progress: Callable[[str,
     corpus = load_corpus(settings.corpus)
     with tempfile.TemporaryDirectory(prefix="sourceqa-bench-") as tmp:
         cache = EmbeddingCache(Path(tmp) / "cache", encoder.model_id, encoder.dim)
-        _, report = build_library(corpus, encoder, cache, index_type=settings.index_type, progress=progress)
-    return BuildStats(report.passages, report.sentences, report.seconds, report.embedded, report.reused)
-
-
-def _ms(began: float) -> float:
-    return (time.perf_counter() - began) * 1000.0
+        _, report = build_library(corpus, encoder, cache, index_type=settings.index_type, progress=progress,
+                                  max_paragraphs=settings.max_paragraphs)
+    return BuildStats.of(report)
 
 
 def run_benchmark(
@@ -144,11 +142,11 @@ def run_benchmark(
     for i, (q, text) in enumerate(zip(queries, questions)):
         began = time.perf_counter()
         engine.encoder.encode_query(text)
-        bare.append(_ms(began))
+        bare.append(elapsed_ms(began))
         tick("bare query encode")
         for mode in modes[i % len(modes):] + modes[:i % len(modes)]:
-            ranked = [h.passage.id for h in engine.search(q.question, mode=mode, k=k)]
-            answer = engine.ask(q.question, mode=mode, k=k)
+            answer, hits = engine.ask_ranked(q.question, mode=mode, k=k)  # one encoding for ranking and answer
+            ranked = [h.passage.id for h in hits]
             if answer.status == "invalid":
                 raise UserError(f"question {q.id} cannot be asked: {answer.message}")
             for stage in STAGES:
@@ -236,32 +234,23 @@ def new_run_folder(report: BenchReport, out_root: Path = OUT_ROOT) -> Path:
     return folder
 
 
-def runs(out_root: Path = OUT_ROOT, name: str | None = None) -> list[Path]:
-    """Saved run folders under `out_root`, newest first, optionally only those of one report name."""
+def runs(out_root: Path = OUT_ROOT) -> list[Path]:
+    """Saved run folders under `out_root`, newest first."""
     if not out_root.is_dir():
         return []
-    found = []
-    for folder in sorted(out_root.iterdir(), reverse=True):
-        if folder.is_symlink() or folder.name.startswith((LATEST, ".")) or not (folder / REPORT_JSON).is_file():
-            continue
-        if name is not None:
-            try:
-                if load_report(folder).name != name:
-                    continue
-            except UserError:
-                continue
-        found.append(folder)
-    return found
+    return [folder for folder in sorted(out_root.iterdir(), reverse=True)
+            if not folder.is_symlink() and not folder.name.startswith((LATEST, ".")) and (folder / REPORT_JSON).is_file()]
 
 
 def previous_run(report: BenchReport, out_root: Path = OUT_ROOT) -> Path | None:
-    """The newest saved run of the same question set made before `report`."""
-    for folder in runs(out_root, report.name):
+    """The newest saved run of the same question set made before `report` (each report read once)."""
+    for folder in runs(out_root):
         try:
-            if load_report(folder).created < report.created:
-                return folder
-        except UserError:
+            old = load_report(folder)
+        except UserError:  # a damaged run is skipped, not fatal
             continue
+        if old.name == report.name and old.created < report.created:
+            return folder
     return None
 
 
@@ -304,7 +293,7 @@ def view(folder: Path | None, out_root: Path = OUT_ROOT) -> BenchView:
     deltas = compare(previous, report) if previous else ()
     comparison = (comparison_markdown(deltas, f"the run of {previous.created}") if previous
                   else "No earlier run of this question set to compare with.")
-    charts = tuple(p for p in (folder / "metrics.png", folder / "latency.png") if p.is_file())
+    charts = tuple(p for p in (folder / METRICS_PNG, folder / LATENCY_PNG) if p.is_file())
     return BenchView(report, folder, previous, deltas, markdown(report), comparison, charts)
 
 

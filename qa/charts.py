@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.report import LATENCY_PNG, METRICS_PNG, STAGE_LABELS, STAGES, BenchReport, label
+from qa.report import LATENCY_PNG, METRICS_PNG, STAGE_LABELS, BenchReport, label, measured_stages
 
 
 def draw_charts(report: BenchReport, folder: Path) -> list[Path]:
@@ -29,7 +29,7 @@ def draw_charts(report: BenchReport, folder: Path) -> list[Path]:
     ax.set_ylabel("score")
     paths.append(_save(plt, fig, ax, f"{report.name}: metrics by mode", folder / METRICS_PNG))
 
-    stages = [s for s in STAGES if s != "total" and any(s in m.latency_ms for m in report.modes)]
+    stages = measured_stages(report, total=False)
     rows = [(m.mode, {s: m.latency_ms.get(s, {}).get("p50", 0.0) for s in stages}) for m in report.modes]
     if report.encode_ms:
         rows.append(("bare encode_query", {"encode": report.encode_ms.get("p50", 0.0)}))

@@ -88,4 +88,4 @@ def history_turns(history: Sequence[object]) -> list[Turn]:
                 cited = tuple(c.passage_id for c in item[1].citations if not c.weak)
             turns.append(Turn(item[0], cited))
     # Earlier questions reach the tokenisers like the question itself: cleaned, and dropped when nothing is left.
-    return [Turn(tidy(t.question), t.cited) for t in turns if tidy(t.question)]
+    return [Turn(clean, t.cited) for t in turns if (clean := tidy(t.question))]

@@ -17,7 +17,7 @@ from qa.answer import CANDIDATE_PASSAGES, NOT_IN_SOURCES, Answer, compose, elaps
 from qa.calibration import threshold_for
 from qa.chunking import Chunked, Passage
 from qa.conversation import history_turns, is_follow_up, refers_to_answer, search_text
-from qa.corpus import body_key, load_corpus
+from qa.corpus import body_key, doc_id_for, load_corpus
 from qa.errors import UserError
 from qa.library import BuildReport, Library, chunk_corpus, index_chunks
 from qa.retrieve import Filters, Hit, retrieve, with_earlier_citations
@@ -47,7 +47,7 @@ def clean_question(text: object) -> str:
         raise UserError("the question must be text")
     clean = tidy(text)
     if not any(ch.isalnum() for ch in clean):
-        what = "has no words (only symbols or punctuation)" if clean.strip() else "is empty"
+        what = "has no words (only symbols or punctuation)" if clean else "is empty"
         raise UserError(f"the question {what}: type a question, e.g. \"Why does Russia engage the Taliban?\"")
     return clean
 
@@ -178,6 +178,18 @@ class Engine:
         filters: Filters | None = None,
     ) -> Answer:
         """An extractive, cited answer; problems with the question come back as an Answer, never raised."""
+        return self.ask_ranked(question, history, mode=mode, k=k, filters=filters)[0]
+
+    def ask_ranked(
+        self,
+        question: str,
+        history: Sequence[object] = (),
+        *,
+        mode: str | None = None,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> tuple[Answer, list[Hit]]:
+        """`ask`, with the top k passages the answer was composed from: the ranking and the answer of one encoding."""
         began = time.perf_counter()
         library = self.library  # one snapshot for the whole question, even if an upload swaps it meanwhile
         try:
@@ -186,10 +198,10 @@ class Engine:
             k = parse_k(k or self.settings.k)
             filters = known_articles(filters or Filters(), library)
         except UserError as exc:
-            return Answer(question=str(question)[:500], status="invalid", message=str(exc))
+            return Answer(question=str(question)[:500], status="invalid", message=str(exc)), []
         turns = history_turns(history)
         follow = is_follow_up(q.text, turns)
-        text, cut = self.encoder.truncate(search_text(q.text, turns))
+        text, _ = self.encoder.truncate(search_text(q.text, turns))
         timings: dict[str, float] = {}
         t = time.perf_counter()
         # One encoder call: a follow-up also needs its own vector, to pick the sentences that answer it.
@@ -204,11 +216,12 @@ class Engine:
         timings["answer"] = elapsed_ms(t)
         timings["total"] = elapsed_ms(began)
         notes = q.notes + (("Read as a follow-up to the previous question.",) if follow else ())
-        return Answer(
+        answer = Answer(
             question=q.text, status=status, sentences=tuple(sentences), citations=tuple(citations),
             message=NOT_IN_SOURCES if status != "answered" else "", notes=notes, search_text=text,
             follow_up=follow, evidence=evidence, threshold=threshold, mode=mode, timings_ms=timings,
         )
+        return answer, hits[:k]
 
     def encode(self, text: str) -> np.ndarray:
         """The query vector of a text."""
@@ -266,7 +279,7 @@ class Engine:
 
 def known_articles(filters: Filters, library: Library) -> Filters:
     """The filters, if every article they name is in the library; otherwise a UserError naming the unknown ones."""
-    known = {c.article.doc_id for c in library.chunks}
+    known = library.articles  # built once per library, not per question
     unknown = [d for d in filters.doc_ids if d not in known]
     if unknown:
         listed = ", ".join(sorted(known)[:8]) + (", …" if len(known) > 8 else "")
@@ -279,8 +292,8 @@ def _indexed(upload: Upload, library: Library, folder: Path) -> Upload:
     """An added upload with the count of its paragraphs now in the index, and a warning when nothing of it is."""
     if upload.status != "added" or upload.saved_as is None:
         return upload
-    path = (folder / upload.saved_as).resolve()
-    chunk = next((c for c in library.chunks if Path(c.article.path).resolve() == path), None)
+    doc_id = doc_id_for(folder, folder / upload.saved_as)
+    chunk = next((c for c in library.chunks if c.article.doc_id == doc_id), None)
     count = len(chunk.passages) if chunk else 0
     message = upload.message
     if count == 0:

@@ -9,8 +9,12 @@ import platform
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.errors import UserError
+
+if TYPE_CHECKING:
+    from qa.library import BuildReport
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
@@ -27,6 +31,8 @@ LABELS = {
 LOWER_IS_BETTER = frozenset({"false_abstention"})
 STAGES = ("encode", "search", "fusion", "answer", "total")
 STAGE_LABELS = {"encode": "query encode", "search": "search", "fusion": "fusion", "answer": "answer", "total": "total"}
+# A change that shows as ±0.000 at three decimals is no change, in every comparison table.
+SHOWN_CHANGE = 0.0005
 
 
 def label(metric: str) -> str:
@@ -156,6 +162,11 @@ class BuildStats:
         return cls(int(data["passages"]), int(data["sentences"]), float(data["seconds"]), int(data["embedded"]),
                    int(data.get("reused", 0)))
 
+    @classmethod
+    def of(cls, build: "BuildReport") -> "BuildStats":
+        """The figures of an index build's report."""
+        return cls(build.passages, build.sentences, build.seconds, build.embedded, build.reused)
+
     def summary(self) -> str:
         """One line for reports."""
         how = f"{self.embedded:,} texts embedded, {self.reused:,} from the cache"
@@ -236,28 +247,35 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _num(value: float | None) -> str:
+def fmt_metric(value: float | None) -> str:
+    """A metric at three decimals; a dash when it was not measured."""
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
 
 
-def _ms(d: dict[str, float] | None) -> str:
+def fmt_ms(d: dict[str, float] | None) -> str:
+    """Latency percentiles as "p50 / p95" milliseconds; a dash when not measured."""
     if not d:
         return "–"
     return f"{d.get('p50', 0.0):.1f} / {d.get('p95', 0.0):.1f}"
 
 
+def measured_stages(report: BenchReport, total: bool = True) -> list[str]:
+    """The latency stages some mode of the run measured, in pipeline order (without "total" if not `total`)."""
+    return [s for s in STAGES if (total or s != "total") and any(s in m.latency_ms for m in report.modes)]
+
+
 def quality_table(report: BenchReport) -> str:
     """Metrics per mode, one row each."""
-    rows = [[m.mode] + [_num(m.metrics.get(x)) for x in report.metrics] for m in report.modes]
+    rows = [[m.mode] + [fmt_metric(m.metrics.get(x)) for x in report.metrics] for m in report.modes]
     return _table(["mode"] + [label(x) for x in report.metrics], rows)
 
 
 def latency_table(report: BenchReport) -> str:
     """p50 / p95 milliseconds per stage and mode, with the bare query encode as a row for scale."""
-    stages = [s for s in STAGES if any(s in m.latency_ms for m in report.modes)]
-    rows = [[m.mode] + [_ms(m.latency_ms.get(s)) for s in stages] for m in report.modes]
+    stages = measured_stages(report)
+    rows = [[m.mode] + [fmt_ms(m.latency_ms.get(s)) for s in stages] for m in report.modes]
     if report.encode_ms:
-        rows.append(["bare `encode_query`"] + [_ms(report.encode_ms) if s in ("encode", "total") else "" for s in stages])
+        rows.append(["bare `encode_query`"] + [fmt_ms(report.encode_ms) if s in ("encode", "total") else "" for s in stages])
     return _table(["mode"] + [f"{STAGE_LABELS[s]} p50 / p95 (ms)" for s in stages], rows)
 
 
@@ -306,6 +324,11 @@ class Delta:
         """How much the metric got worse, in its own units (a rise of a lower-is-better metric counts)."""
         return self.change if self.metric in LOWER_IS_BETTER else -self.change
 
+    @property
+    def verdict(self) -> str:
+        """"worse", "better" or "unchanged", as the comparison tables show it (at three decimals)."""
+        return "worse" if self.drop > SHOWN_CHANGE else "better" if self.drop < -SHOWN_CHANGE else "unchanged"
+
     def to_dict(self) -> dict:
         """Plain-JSON form."""
         return {"mode": self.mode, "metric": self.metric, "old": round(self.old, 4), "new": round(self.new, 4),
@@ -343,7 +366,7 @@ def comparison_markdown(deltas: tuple[Delta, ...], against: str = "") -> str:
     def cell(d: Delta | None) -> str:
         if d is None:
             return "–"
-        mark = " ▼" if d.drop > 0.0005 else (" ▲" if d.drop < -0.0005 else "")
+        mark = {"worse": " ▼", "better": " ▲"}.get(d.verdict, "")
         return f"{d.new:.3f} ({d.change:+.3f}){mark}"
 
     rows = [[mode] + [cell(by.get((mode, m))) for m in metrics] for mode in modes]

@@ -87,23 +87,24 @@ def parse_mode(value: object) -> str:
     return mode
 
 
+def _count(value: object, what: str, where: str, high: int | None = None) -> int:
+    """A whole number from 1 to `high` (no limit: None); else a UserError naming the setting."""
+    try:
+        n = int(str(value))
+    except ValueError:
+        raise UserError(f"{what} must be a whole number, not {value!r} ({where})") from None
+    if n < 1 or (high is not None and n > high):
+        bounds = f"between 1 and {high}" if high is not None else "at least 1"
+        raise UserError(f"{what} must be {bounds}, not {n} ({where})")
+    return n
+
+
 def parse_k(value: object) -> int:
     """A number of passages, checked."""
-    try:
-        k = int(str(value))
-    except ValueError:
-        raise UserError(f"k must be a whole number, not {value!r} (--k / SOURCEQA_K)") from None
-    if not 1 <= k <= MAX_K:
-        raise UserError(f"k must be between 1 and {MAX_K}, not {k} (--k / SOURCEQA_K)")
-    return k
+    return _count(value, "k", "--k / SOURCEQA_K", MAX_K)
 
 
 def parse_max_paragraphs(value: object) -> int:
     """The number of paragraphs indexed per file, checked."""
-    try:
-        n = int(str(value).replace("_", "").replace(",", ""))
-    except ValueError:
-        raise UserError(f"max paragraphs must be a whole number, not {value!r} (--max-paragraphs / SOURCEQA_MAX_PARAGRAPHS)") from None
-    if n < 1:
-        raise UserError(f"max paragraphs must be at least 1, not {n} (--max-paragraphs / SOURCEQA_MAX_PARAGRAPHS)")
-    return n
+    # Thousands separators are fine here ("10,000"): a paragraph cap is a big number.
+    return _count(str(value).replace(",", ""), "max paragraphs", "--max-paragraphs / SOURCEQA_MAX_PARAGRAPHS")

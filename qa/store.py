@@ -17,10 +17,10 @@ import numpy as np
 
 from embeddings import EmbeddingCache, VectorIndex, atomic_write, file_sha256
 from embeddings.files import fsync_dir
-from qa.chunking import Chunked, chunk_article
+from qa.chunking import Chunked
 from qa.corpus import Corpus
 from qa.lexical import LexicalIndex
-from qa.library import Library, SentenceTable, chunk_warnings, expected_for
+from qa.library import Library, SentenceTable, chunk_corpus, chunk_warnings, expected_for
 from qa.manifest import Manifest, checksum_problems, stale_reasons
 
 log = logging.getLogger("qa")
@@ -181,7 +181,7 @@ def load_library(
     except (OSError, ValueError) as exc:
         return None, [f"{gen / MANIFEST} is damaged (unreadable: {str(exc)[:200]})"]
     if chunks is None:
-        chunks = tuple(chunk_article(a) for a in corpus.articles)
+        chunks = chunk_corpus(corpus)
     reasons = stale_reasons(manifest, expected_for(chunks, model_id, index_type))
     if reasons:
         return None, reasons

@@ -6,6 +6,8 @@ import functools
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,3 +127,12 @@ def ten_questions(tmp_path, monkeypatch) -> Path:
     monkeypatch.setattr(qa_bench, "DEFAULT_QUERIES", path)
     monkeypatch.setattr(qa_bench, "run_shipped", functools.partial(qa_bench.run_shipped, build=False))
     return path
+
+
+@pytest.fixture(scope="module")
+def cli(engine):
+    """Run `python -m qa` against the session's corpus copy and warm index (a benchmark takes minutes: long timeout)."""
+    def run(*args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "SOURCEQA_CORPUS": str(engine.settings.corpus), "SOURCEQA_INDEX_DIR": str(engine.settings.index_path)}
+        return subprocess.run([sys.executable, "-m", "qa", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    return run

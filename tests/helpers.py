@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,6 +44,13 @@ def write(folder: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8", newline="")
     return path
+
+
+def assert_one_line_error(out: subprocess.CompletedProcess, words: str) -> None:
+    """A user error from the command line: exit 2, one line on stderr that holds `words`, no traceback."""
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0] and "Traceback" not in out.stderr
 
 
 def assert_well_formed(answer: Answer) -> None:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from helpers import write
+from helpers import assert_one_line_error, write
 from qa import UserError
 from qa import bench, beir
 from qa.metrics import ir_metrics, ranked_run
@@ -189,15 +186,6 @@ def test_run_shipped_saves_a_run_and_reports_progress(engine, tmp_path, monkeypa
 
 
 # --- the command line -----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def cli(engine):
-    """Run `python -m qa` against the session's corpus copy and warm index."""
-    def run(*args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "SOURCEQA_CORPUS": str(engine.settings.corpus), "SOURCEQA_INDEX_DIR": str(engine.settings.index_path)}
-        return subprocess.run([sys.executable, "-m", "qa", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    return run
-
-
 def test_bench_compare_and_fail_on_drop_set_the_exit_code(cli, shipped, tmp_path):
     _, paths, _ = shipped
     same = cli("bench", "--modes", "bm25", "--no-build", "--out", str(tmp_path / "a"),
@@ -227,10 +215,7 @@ def test_bench_compare_and_fail_on_drop_set_the_exit_code(cli, shipped, tmp_path
     (("bench", "--beir", "/no/such/beir"), "does not exist"),
 ])
 def test_bench_flag_mistakes_are_one_line_and_exit_2(cli, args, words):
-    out = cli(*args)
-    assert out.returncode == 2
-    lines = [line for line in out.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and words in lines[0] and "Traceback" not in out.stderr
+    assert_one_line_error(cli(*args), words)
 
 
 def test_bench_reports_a_bad_query_line_by_number(cli, tmp_path):

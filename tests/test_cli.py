@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def cli(engine):
-    """Run `python -m qa` against the session's corpus copy and warm index."""
-    def run(*args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "SOURCEQA_CORPUS": str(engine.settings.corpus), "SOURCEQA_INDEX_DIR": str(engine.settings.index_path)}
-        return subprocess.run([sys.executable, "-m", "qa", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    return run
+from helpers import assert_one_line_error
 
 
 def test_search_json_returns_passages_from_three_articles(cli):
@@ -54,10 +42,7 @@ def test_show_marks_the_paragraph_among_its_neighbours(cli):
     (("search", "Taliban", "--article", "no-such-article"), "no article 'no-such-article'"),
 ])
 def test_user_errors_are_one_line_and_exit_2(cli, args, words):
-    out = cli(*args)
-    assert out.returncode == 2
-    lines = [line for line in out.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and words in lines[0] and "Traceback" not in out.stderr
+    assert_one_line_error(cli(*args), words)
 
 
 def test_verify_refuses_files_that_hold_no_citations_in_one_line(cli, tmp_path):

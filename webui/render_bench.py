@@ -6,11 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 from qa.bench import BenchView
-from qa.report import LOWER_IS_BETTER, STAGE_LABELS, STAGES, BenchReport, Delta, label
+from qa.report import LOWER_IS_BETTER, STAGE_LABELS, BenchReport, Delta, fmt_metric, fmt_ms, label, measured_stages
 from webui.render import esc
-
-# A change that shows as ±0.000 at three decimals is drawn as no change, as in the CLI's comparison table.
-SHOWN_CHANGE = 0.0005
 
 
 def when(created: str) -> str:
@@ -19,10 +16,6 @@ def when(created: str) -> str:
         return datetime.fromisoformat(created).strftime("%Y-%m-%d %H:%M UTC")
     except ValueError:
         return created
-
-
-def _num(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
 
 
 def intro(queries: str) -> str:
@@ -91,7 +84,7 @@ def quality_table(report: BenchReport | None) -> str:
         for m in report.metrics:
             value = run.metrics.get(m)
             top = value is not None and best[m] is not None and round(value, 3) == round(best[m], 3)
-            cells.append(f'<td class="sqa-num{" sqa-best" if top else ""}">{_num(value)}</td>')
+            cells.append(f'<td class="sqa-num{" sqa-best" if top else ""}">{fmt_metric(value)}</td>')
         rows.append(f'<tr><th scope="row">{esc(run.mode)}</th>{"".join(cells)}</tr>')
     title = "Retrieval and abstention" if "abstention" in report.metrics else "Retrieval"
     return (f'<div class="sqa-panel-head">{title}</div><table class="sqa-bench" id="bench-metrics">'
@@ -100,21 +93,17 @@ def quality_table(report: BenchReport | None) -> str:
             "“Not in the sources” (higher is better); false abstention: answerable ones refused (lower is better).</div>")
 
 
-def _ms(d: dict[str, float] | None) -> str:
-    return "–" if not d else f"{d.get('p50', 0.0):.1f} / {d.get('p95', 0.0):.1f}"
-
-
 def latency_table(report: BenchReport | None) -> str:
     """p50 / p95 milliseconds per stage and mode, with the bare query encode for scale."""
     if report is None:
         return ""
-    stages = [s for s in STAGES if any(s in m.latency_ms for m in report.modes)]
+    stages = measured_stages(report)
     head = "".join(f'<th class="sqa-num">{esc(STAGE_LABELS[s])}</th>' for s in stages)
     rows = [f'<tr><th scope="row">{esc(m.mode)}</th>'
-            + "".join(f'<td class="sqa-num">{_ms(m.latency_ms.get(s))}</td>' for s in stages) + "</tr>"
+            + "".join(f'<td class="sqa-num">{fmt_ms(m.latency_ms.get(s))}</td>' for s in stages) + "</tr>"
             for m in report.modes]
     if report.encode_ms:
-        bare = "".join(f'<td class="sqa-num">{_ms(report.encode_ms) if s in ("encode", "total") else ""}</td>'
+        bare = "".join(f'<td class="sqa-num">{fmt_ms(report.encode_ms) if s in ("encode", "total") else ""}</td>'
                        for s in stages)
         rows.append(f'<tr class="sqa-bare"><th scope="row">bare encode_query</th>{bare}</tr>')
     return (f'<div class="sqa-panel-head">Latency, p50 / p95 ms per question</div>'
@@ -125,13 +114,8 @@ def latency_table(report: BenchReport | None) -> str:
 def _change(d: Delta | None) -> str:
     if d is None:
         return '<td class="sqa-num">–</td>'
-    if d.drop > SHOWN_CHANGE:
-        css, mark, word = "sqa-worse", " ▼", "worse"
-    elif d.drop < -SHOWN_CHANGE:
-        css, mark, word = "sqa-better", " ▲", "better"
-    else:
-        css, mark, word = "sqa-same", "", "unchanged"
-    return (f'<td class="sqa-num {css}" title="{word}: {d.old:.3f} before">'
+    css, mark = {"worse": ("sqa-worse", " ▼"), "better": ("sqa-better", " ▲")}.get(d.verdict, ("sqa-same", ""))
+    return (f'<td class="sqa-num {css}" title="{d.verdict}: {d.old:.3f} before">'
             f"{d.new:.3f} <span>({d.change:+.3f}){mark}</span></td>")
 
 
@@ -148,8 +132,8 @@ def comparison(view: BenchView) -> str:
     metrics = list(dict.fromkeys(d.metric for d in view.deltas))
     modes = list(dict.fromkeys(d.mode for d in view.deltas))
     by = {(d.mode, d.metric): d for d in view.deltas}
-    worse = sum(d.drop > SHOWN_CHANGE for d in view.deltas)
-    better = sum(d.drop < -SHOWN_CHANGE for d in view.deltas)
+    worse = sum(d.verdict == "worse" for d in view.deltas)
+    better = sum(d.verdict == "better" for d in view.deltas)
     tally = (f'<div class="sqa-meta">{worse} worse (▼, in red), {better} better (▲), '
              f"{len(view.deltas) - worse - better} unchanged; each cell is the new value (change).</div>")
     rows = [f'<tr><th scope="row">{esc(mode)}</th>{"".join(_change(by.get((mode, m))) for m in metrics)}</tr>'

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from gradio_client import Client  # noqa: E402
 
+from qa.metrics import percentiles  # noqa: E402
 from qa.queries import load_queries  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -242,12 +243,13 @@ def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:
     wall = time.perf_counter() - began
 
     ordered = sorted(latencies)
-    pct = (lambda p: round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 1)) if ordered else (lambda p: None)
+    # The same p50/p95 as `python -m qa bench`; none when no question was answered.
+    ms = {p: round(v, 1) for p, v in percentiles([1000 * t for t in latencies]).items()} if latencies else {}
     after_100, at_end = rss_at.get(100), rss_at.get(total)
     return {
         "users": args.users, "questions": total, "answered_ok": len(latencies) - len(malformed),
         "errors": len(errors), "malformed": len(malformed), "changed": len(changed),
-        "p50_ms": pct(0.50), "p95_ms": pct(0.95), "max_ms": round(ordered[-1] * 1000, 1) if ordered else None,
+        "p50_ms": ms.get("p50"), "p95_ms": ms.get("p95"), "max_ms": round(ordered[-1] * 1000, 1) if ordered else None,
         "mean_ms": round(statistics.fmean(ordered) * 1000, 1) if ordered else None,
         "throughput_qps": round(len(latencies) / wall, 2), "wall_s": round(wall, 1),
         "engine_p50_ms": round(statistics.median(server), 1) if server else None,

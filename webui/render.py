@@ -14,6 +14,8 @@ _SPACES = re.compile(r"\s+")
 _MD_PUNCTUATION = set("\\`*_{}[]()#+-.!|~:$=^")
 _HTML_SPECIAL = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#x27;"}
 
+SOURCES_HINT = "Ask a question: the passages its answer cites appear here, with the supporting sentence highlighted."
+
 STARTING = "starting"
 READY = "ready"
 FAILED = "failed"
@@ -116,7 +118,7 @@ def _excerpt(c: Citation) -> str:
 def source_cards(answer: Answer | None, turn: int) -> str:
     """The sources of the last answer as cards; a click on one opens the article at the cited paragraph."""
     if answer is None or not answer.citations:
-        return empty_panel("Sources", "Ask a question: the passages its answer cites appear here, with the supporting sentence highlighted.")
+        return empty_panel("Sources", SOURCES_HINT)
     weak = answer.status != "answered"
     head = (
         '<div class="sqa-panel-head sqa-weak-head">Not in the sources: the closest passages, which do not answer the question</div>'

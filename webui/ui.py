@@ -22,7 +22,6 @@ EXAMPLES = (
     "When did Russians first have face-to-face contact with the Taliban?",
     "How many soldiers did the USSR lose during its decade in Afghanistan?",
 )
-SOURCES_HINT = "Ask a question: the passages its answer cites appear here, with the supporting sentence highlighted."
 ARTICLE_HINT = "Click a [n] marker in the chat, a source card or a title in the Library to read the whole article here."
 K_SLIDER_MAX = 20
 Message = dict[str, str]
@@ -89,7 +88,7 @@ class Handlers:
 
     def clear(self) -> tuple[Any, ...]:
         """Forget the conversation: empty chat, no sources, no article."""
-        return ("", [], [], render.empty_panel("Sources", SOURCES_HINT), render.empty_panel("Article", ARTICLE_HINT),
+        return ("", [], [], render.empty_panel("Sources", render.SOURCES_HINT), render.empty_panel("Article", ARTICLE_HINT),
                 gr.Tabs(selected="sources"))
 
     def status(self) -> str:
@@ -172,7 +171,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
                     with gr.Column(scale=2, min_width=320):
                         with gr.Tabs(selected="sources", elem_id="side") as side_tabs:
                             with gr.Tab("Sources", id="sources"):
-                                sources = gr.HTML(render.empty_panel("Sources", SOURCES_HINT), elem_id="sources")
+                                sources = gr.HTML(render.empty_panel("Sources", render.SOURCES_HINT), elem_id="sources")
                             with gr.Tab("Article", id="article"):
                                 article = gr.HTML(render.empty_panel("Article", ARTICLE_HINT), elem_id="article",
                                                   js_on_load=ARTICLE_JS)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from embeddings import EmbeddingCache, Encoder
-from qa.answer import elapsed_ms
+from qa.answer import Answer, elapsed_ms
 from qa.corpus import load_corpus
 from qa.engine import Engine
 from qa.errors import UserError
 from qa.library import build_library
 from qa.metrics import ir_metrics, percentiles, ranked_run
-from qa.queries import DEFAULT_QUERIES, Query, load_queries, relevant_ids
+from qa.queries import DEFAULT_QUERIES, Query, holds_gold, load_queries, reasons_found, relevant_ids
 from qa.report import (
     LATENCY_PNG, METRICS_PNG, REPORT_JSON, STAGES, BenchReport, BuildStats, Delta, ModeRun, QueryRun, compare, comparison_markdown,
     environment, load_report, markdown, now_iso, write_reports,
@@ -38,8 +38,12 @@ LATEST = "latest"
 DEFAULT_K = 10
 RANK_METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 # Measured on the answers, not the rankings: first_sentence is the share of answerable questions whose answer's
-# first sentence comes from a relevant paragraph (an abstention counts as wrong).
-ANSWER_METRICS = ("first_sentence", "abstention", "false_abstention")
+# first sentence holds a gold snippet, first_passage the share whose first sentence comes from a relevant paragraph
+# (an abstention counts as wrong in both); near_topic the share of unanswerable questions about the articles' own
+# subjects answered "partial" or "not in the sources"; reason_coverage the share of listed reasons (up to 4) an
+# answer gives, over questions whose gold lists several.
+ANSWER_METRICS = ("first_sentence", "first_passage", "abstention", "near_topic", "false_abstention", "partial",
+                  "reason_coverage")
 
 
 def parse_modes(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -63,11 +67,14 @@ def parse_modes(value: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(modes)
 
 
-def queries_name(path: str | Path | None) -> str:
-    """How a query file is named in reports: its path inside the project when it is there, else as given."""
-    path = Path(path) if path else DEFAULT_QUERIES
-    full = path.resolve()
-    return full.relative_to(ROOT).as_posix() if full.is_relative_to(ROOT) else str(path)
+def queries_name(path: str | Path | Sequence[str | Path] | None) -> str:
+    """How a query set is named in reports: each file's path inside the project when it is there, else as given."""
+    paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path) if path else DEFAULT_QUERIES]
+    names = []
+    for p in paths:
+        full = p.resolve()
+        names.append(full.relative_to(ROOT).as_posix() if full.is_relative_to(ROOT) else str(p))
+    return " + ".join(names)
 
 
 def metric_names(k: int) -> tuple[str, ...]:
@@ -145,7 +152,8 @@ def run_benchmark(
         bare.append(elapsed_ms(began))
         tick("bare query encode")
         for mode in modes[i % len(modes):] + modes[:i % len(modes)]:
-            answer, hits = engine.ask_ranked(q.question, mode=mode, k=k)  # one encoding for ranking and answer
+            turns = conversation(engine, q, mode, k)
+            answer, hits = engine.ask_ranked(q.question, turns, mode=mode, k=k)  # one encoding for ranking and answer
             ranked = [h.passage.id for h in hits]
             if answer.status == "invalid":
                 raise UserError(f"question {q.id} cannot be asked: {answer.message}")
@@ -153,10 +161,13 @@ def run_benchmark(
                 if stage in answer.timings_ms:
                     timings[mode][stage].append(answer.timings_ms[stage])
             rel = relevant[q.id]
-            first = answer.sentences[0].passage_id in rel if answer.sentences else False
-            results[mode].append(QueryRun(q.id, q.question, q.answerable, tuple(ranked),
-                                          tuple(p in rel for p in ranked), len(rel), answer.status, answer.evidence,
-                                          first))
+            said = [s.text for s in answer.sentences] if answer.status != "not_in_sources" else []
+            first = said[0] if said else ""
+            results[mode].append(QueryRun(
+                q.id, q.question, q.answerable, tuple(ranked), tuple(p in rel for p in ranked), len(rel),
+                answer.status, answer.evidence, holds_gold(first, q.gold) if first and q.gold else False,
+                bool(said) and answer.sentences[0].passage_id in rel,
+                (reasons_found(said, q.gold), q.reasons) if q.reasons and q.reasons > 1 else None, q.type))
             tick(f"asking in {len(modes)} modes")
     runs = [
         ModeRun(mode, _metrics(results[mode], relevant, k),
@@ -171,7 +182,8 @@ def run_benchmark(
         settings={"model": engine.encoder.model_id, "corpus": str(engine.settings.corpus), "k": k,
                   "index_type": engine.settings.index_type, "threshold": engine.threshold(),
                   "weights": {m: MODE_WEIGHTS[m] for m in modes}},
-        counts={"questions": len(queries), "answerable": answerable, "off_topic": len(queries) - answerable,
+        counts={"questions": len(queries), "answerable": answerable, "off_topic": sum(q.off_topic for q in queries),
+                "near_topic": len(queries) - answerable - sum(q.off_topic for q in queries),
                 "passages": len(library.passages)},
         environment=environment(), notes=tuple(notes),
     )
@@ -182,14 +194,32 @@ def _metrics(results: Sequence[QueryRun], relevant: dict[str, set[str]], k: int)
     qrels = {r.id: {pid: 1 for pid in relevant[r.id]} for r in results if r.answerable and relevant[r.id]}
     run = {r.id: ranked_run(r.ranked) for r in results if r.id in qrels}
     out = ir_metrics(qrels, run, [m for m in metric_names(k) if m not in ANSWER_METRICS])
-    off = [r for r in results if not r.answerable]
+    off = [r for r in results if not r.answerable and r.kind == "offtopic"]
+    near = [r for r in results if not r.answerable and r.kind != "offtopic"]
     on = [r for r in results if r.answerable]
+    with_gold = [r for r in on if relevant[r.id]]
     if off:
         out["abstention"] = sum(r.status == "not_in_sources" for r in off) / len(off)
+    if near:
+        out["near_topic"] = sum(r.status in ("not_in_sources", "partial") for r in near) / len(near)
+    if with_gold:
+        out["first_sentence"] = sum(bool(r.first_sentence) for r in with_gold) / len(with_gold)
+        out["first_passage"] = sum(bool(r.first_passage) for r in with_gold) / len(with_gold)
     if on:
-        out["first_sentence"] = sum(bool(r.first_sentence) for r in on if relevant[r.id]) / max(1, sum(1 for r in on if relevant[r.id]))
         out["false_abstention"] = sum(r.status == "not_in_sources" for r in on) / len(on)
+        out["partial"] = sum(r.status == "partial" for r in on) / len(on)
+    listed = [r.reasons for r in on if r.reasons]
+    if listed:
+        out["reason_coverage"] = sum(min(found, 4) / min(total, 4) for found, total in listed) / len(listed)
     return out
+
+
+def conversation(engine: Engine, query: Query, mode: str, k: int) -> list[Answer]:
+    """The earlier turns of a follow-up question, asked in order as a user would (none for other questions)."""
+    turns: list[Answer] = []
+    for earlier in query.history:
+        turns.append(engine.ask(earlier, turns, mode=mode, k=k))
+    return turns
 
 
 # --- saved runs ------------------------------------------------------------------------------------------------
@@ -225,7 +255,7 @@ def _point(root: Path, name: str, target: Path) -> None:
 def new_run_folder(report: BenchReport, out_root: Path = OUT_ROOT) -> Path:
     """A fresh, time-stamped folder for a run under `out_root` (names sort by time)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    short = Path(report.name).stem if report.kind == "queries" else report.name
+    short = Path(report.name.split(" + ")[0]).stem if report.kind == "queries" else report.name
     base = out_root / f"{stamp}-{slug(short)}"
     folder, i = base, 2
     while folder.exists():

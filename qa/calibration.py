@@ -1,4 +1,4 @@
-"""The "not in the sources" threshold: per model, measured on answerable and off-topic questions."""
+"""The "not in the sources" threshold: per corpus, from generic questions it cannot answer, or fitted on labelled ones."""
 
 from __future__ import annotations
 
@@ -8,13 +8,35 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 log = logging.getLogger("qa")
 
-SHIPPED = Path(__file__).resolve().parent / "calibration.json"
 LOCAL_NAME = "calibration.json"
-# Used, with a warning, for a model nobody has calibrated: all-MiniLM-L6-v2's value.
-FALLBACK_THRESHOLD = 0.43
-_warned: set[str] = set()
+# Questions no news archive answers, on many subjects: their best sentence cosines against a corpus are what
+# "unrelated" looks like there (the null distribution), measured anew for every corpus and model, no labels needed.
+GENERIC_QUESTIONS = (
+    "How do I bake sourdough bread at home?", "What is the capital of Australia?", "How many players are on a cricket team?",
+    "How do I reverse a linked list in Python?", "What are the early symptoms of type 2 diabetes?",
+    "How far is Mars from the Sun?", "What causes a total solar eclipse?", "How long should I boil an egg?",
+    "Who painted the Mona Lisa?", "What is the boiling point of mercury?", "How do I change a flat bicycle tyre?",
+    "What is the difference between a virus and a bacterium?", "How many bones are in the human body?",
+    "What is the best way to learn to play the guitar?", "When did the Roman Empire fall?",
+    "How do I remove a red wine stain from a carpet?", "What is the Pythagorean theorem?",
+    "Which planet has the most moons?", "How do you say thank you in Japanese?", "What is photosynthesis?",
+    "How should a sprained ankle be treated?", "What is the plot of Hamlet?", "How do I grow tomatoes on a balcony?",
+    "What is the speed of light in a vacuum?", "How does a refrigerator keep food cold?",
+    "Who wrote Pride and Prejudice?", "What is the offside rule in football?", "How do I make a cup of green tea?",
+    "What is a prime number?", "How do I train a puppy to sit?", "What is the tallest mountain in Africa?",
+    "How does compound interest work?", "Why is the sky blue?", "What is the chemical formula of table salt?",
+    "How do I knit a scarf for beginners?", "What language is spoken in Brazil?",
+    "How many strings does a violin have?", "What are the rules of chess castling?",
+    "How do I clean a cast iron pan?", "What do pandas eat?",
+)
+# The threshold sits this far above the strongest generic question's best cosine, taken at this quantile
+# (a high quantile, not the maximum, so one generic question that a corpus happens to touch does not move it).
+NULL_QUANTILE = 0.9
+NULL_MARGIN = 0.05
 
 
 def _read(path: Path) -> dict:
@@ -25,17 +47,21 @@ def _read(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def threshold_for(model_id: str, index_dir: Path | None = None) -> float:
-    """The calibrated threshold on the best sentence cosine: the index folder's own, else the shipped one."""
-    for path in ([index_dir / LOCAL_NAME] if index_dir else []) + [SHIPPED]:
-        entry = _read(path).get(model_id)
-        if isinstance(entry, dict) and isinstance(entry.get("threshold"), int | float):
-            return float(entry["threshold"])
-    if model_id not in _warned:
-        _warned.add(model_id)
-        log.warning("model %s has no calibrated 'not in the sources' threshold; using %.2f. Run `python -m qa "
-                    "calibrate --save` with a question set to fit it", model_id, FALLBACK_THRESHOLD)
-    return FALLBACK_THRESHOLD
+def threshold_for(model_id: str, index_dir: Path | None = None) -> float | None:
+    """A threshold fitted on labelled questions and saved in the index folder (`calibrate --save`), if any."""
+    if index_dir is None:
+        return None
+    entry = _read(index_dir / LOCAL_NAME).get(model_id)
+    if isinstance(entry, dict) and isinstance(entry.get("threshold"), int | float):
+        return float(entry["threshold"])
+    return None
+
+
+def null_threshold(maxima: Sequence[float], quantile: float = NULL_QUANTILE, margin: float = NULL_MARGIN) -> float:
+    """The threshold from the generic questions' best cosines: a high quantile of them, plus a margin."""
+    if not maxima:
+        return margin
+    return float(np.quantile(np.asarray(maxima, dtype=np.float64), quantile)) + margin
 
 
 def fit_threshold(answerable: Sequence[float], off_topic: Sequence[float]) -> dict:
@@ -62,9 +88,3 @@ def save_threshold(path: Path, model_id: str, entry: dict) -> None:
     data[model_id] = entry
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
-def shipped_path() -> Path:
-    """Where the project's own calibrations live."""
-    return SHIPPED
-

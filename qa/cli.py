@@ -38,6 +38,7 @@ def library_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (default: bundled all-MiniLM-L6-v2; env SOURCEQA_MODEL)")
     parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf"), help="vector index: exact 'flat' (default) or approximate 'hnsw'/'ivf' for large corpora")
+    parser.add_argument("--reader", metavar="NAME_OR_PATH", help="a sentence-transformers CrossEncoder that rescores answer sentences (default: the built-in reader; env SOURCEQA_READER)")
     parser.add_argument("--max-paragraphs", metavar="N", help="paragraphs indexed per file, the rest left out with a warning (default 1000; env SOURCEQA_MAX_PARAGRAPHS)")
 
 
@@ -94,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmark retrieval per mode on a question set (or a BEIR dataset): metrics, latency, reports")
     _common(p)
-    p.add_argument("--queries", metavar="FILE", help="JSON Lines question set (default: the shipped bench/queries/russia-taliban.jsonl)")
+    p.add_argument("--queries", metavar="FILE", action="append", help="JSON Lines question set; repeat to join several files into one set (default: the shipped bench/queries/russia-taliban.jsonl)")
     p.add_argument("--modes", metavar="LIST", help=f"comma-separated retrieval modes (default: {','.join(MODES)})")
     p.add_argument("--k", help="passages ranked per question (default 10; metrics with a cutoff above k are left out)")
     p.add_argument("--out", metavar="DIR", help="write report.json, report.md and PNG charts here "
@@ -116,6 +117,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.load(
         corpus=args.corpus, index_dir=args.index_dir, model=args.model, index_type=args.index_type,
         mode=getattr(args, "mode", None), k=getattr(args, "k", None), max_paragraphs=args.max_paragraphs,
+        reader=getattr(args, "reader", None),
     )
     if not settings.corpus.is_dir():
         load_corpus(settings.corpus)  # raises the UserError that names the folder and the fix

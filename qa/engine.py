@@ -13,10 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import EmbeddingCache, Encoder, ModelLoadError
-from qa.answer import CANDIDATE_PASSAGES, NOT_IN_SOURCES, Answer, compose, elapsed_ms
-from qa.calibration import threshold_for
+from qa.answer import NOT_IN_SOURCES, Answer, Status, elapsed_ms
+from qa.calibration import GENERIC_QUESTIONS, null_threshold, threshold_for
+from qa.compose import compose
+from qa.question import Analysis, analyze
+from qa.reader import CANDIDATE_PASSAGES, read, reading_depth
+from qa.reader_model import ReaderModel
 from qa.chunking import Chunked, Passage
-from qa.conversation import history_turns, is_follow_up, refers_to_answer, search_text
+from qa.conversation import Turn, history_turns, is_follow_up, refers_to_answer, search_text
 from qa.corpus import body_key, doc_id_for, load_corpus
 from qa.errors import UserError
 from qa.library import BuildReport, Library, chunk_corpus, index_chunks
@@ -75,7 +79,9 @@ class Engine:
         self._library: Library | None = None
         self._write = threading.RLock()
         self.last_report: BuildReport | None = None
-        self._threshold: float | None = None
+        self._fitted: float | None = None
+        self.reader = ReaderModel(settings.reader) if settings.reader else None
+        self._null: tuple[Library, float] | None = None
 
     @property
     def library(self) -> Library:
@@ -96,7 +102,7 @@ class Engine:
 
     def _refresh(self, progress: Progress | None, force: bool = False) -> BuildReport:
         began = time.perf_counter()
-        self._threshold = None  # a calibrate --save since the last open takes effect now
+        self._fitted = threshold_for(self.encoder.model_id, self.settings.index_path)  # a calibrate --save takes effect now
         settings = self.settings
         corpus = load_corpus(settings.corpus)
         folder = settings.index_path
@@ -162,11 +168,23 @@ class Engine:
         vector = self.encoder.encode_query(q.text) if mode != "bm25" else None
         return retrieve(library, q.text, vector, mode=mode, k=k, filters=filters)
 
-    def threshold(self) -> float:
-        """This model's calibrated "not in the sources" threshold (read once per open, not per question)."""
-        if self._threshold is None:
-            self._threshold = threshold_for(self.encoder.model_id, self.settings.index_path)
-        return self._threshold
+    def threshold(self, library: Library | None = None) -> float:
+        """The "not in the sources" threshold: one fitted with `calibrate --save`, else this corpus's null threshold.
+
+        The null threshold comes from generic questions no news archive answers, asked of this library once (one
+        batched encoder call) and kept until the library changes.
+        """
+        if self._fitted is not None:
+            return self._fitted
+        library = library or self.library
+        known = self._null
+        if known is not None and known[0] is library:
+            return known[1]
+        vectors = self.encoder.encode(list(GENERIC_QUESTIONS), show_progress=False)
+        maxima = [float(library.sentence_vectors.search(v, 1)[0][:1].max(initial=0.0)) for v in vectors]
+        value = null_threshold(maxima)
+        self._null = (library, value)
+        return value
 
     def ask(
         self,
@@ -200,28 +218,55 @@ class Engine:
         except UserError as exc:
             return Answer(question=str(question)[:500], status="invalid", message=str(exc)), []
         turns = history_turns(history)
-        follow = is_follow_up(q.text, turns)
-        text, _ = self.encoder.truncate(search_text(q.text, turns))
         timings: dict[str, float] = {}
+        threshold = self.threshold(library)
+        own = analyze(q.text)
+        follow, text, vectors, hits = self.gather(q.text, turns, mode, k, filters, library, timings, reading_depth(own.wants))
         t = time.perf_counter()
-        # One encoder call: a follow-up also needs its own vector, to pick the sentences that answer it.
-        vectors = self.encoder.encode([text, q.text] if follow else [text], show_progress=False)
-        timings["encode"] = elapsed_ms(t)
-        hits = retrieve(library, text, vectors[0] if mode != "bm25" else None, mode=mode,
-                        k=max(k, CANDIDATE_PASSAGES), filters=filters, timings=timings)
-        hits = with_earlier_citations(library, hits, refers_to_answer(q.text, turns))
-        t = time.perf_counter()
-        threshold = self.threshold()
-        status, sentences, citations, evidence = compose(library, q.text, hits, vectors, threshold)
+        analysis, focus = self.analyses(own, text if follow else q.text)
+        pool = read(library, analysis, hits, vectors, reading_depth(own.wants))
+        if self.reader is not None:
+            pool = self.reader.rescore(analysis.text, pool)
+        made = compose(library, analysis, focus, hits, pool, threshold, own, earlier=earlier_passages(library, q.text, turns))
         timings["answer"] = elapsed_ms(t)
         timings["total"] = elapsed_ms(began)
         notes = q.notes + (("Read as a follow-up to the previous question.",) if follow else ())
+        if not hits and filters.active:
+            message = "No article matches the filters (articles or dates): widen or clear them and ask again."
+        else:
+            message = NOT_IN_SOURCES if made.status == Status.NOT_IN_SOURCES else made.message
         answer = Answer(
-            question=q.text, status=status, sentences=tuple(sentences), citations=tuple(citations),
-            message=NOT_IN_SOURCES if status != "answered" else "", notes=notes, search_text=text,
-            follow_up=follow, evidence=evidence, threshold=threshold, mode=mode, timings_ms=timings,
+            question=q.text, status=made.status, sentences=made.sentences, citations=made.citations,
+            message=message, notes=notes, search_text=text, follow_up=follow, evidence=made.evidence,
+            threshold=threshold, mode=mode, wants=str(analysis.wants), missing=made.missing, timings_ms=timings,
         )
         return answer, hits[:k]
+
+    def gather(self, question: str, turns: Sequence[Turn], mode: str, k: int, filters: Filters, library: Library,
+               timings: dict[str, float], depth: int = CANDIDATE_PASSAGES) -> tuple[bool, str, np.ndarray, list[Hit]]:
+        """(follow-up?, text searched, query vectors, hits) for a cleaned question: what the reader reads from."""
+        follow = is_follow_up(question, turns)
+        text, _ = self.encoder.truncate(search_text(question, turns))
+        t = time.perf_counter()
+        # One encoder call: a follow-up also needs its own vector, to pick the sentences that answer it.
+        vectors = self.encoder.encode([text, question] if follow else [text], show_progress=False)
+        timings["encode"] = elapsed_ms(t)
+        hits = retrieve(library, text, vectors[0] if mode != "bm25" else None, mode=mode,
+                        k=max(k, depth), filters=filters, timings=timings)
+        hits = with_earlier_citations(library, hits, earlier_passages(library, question, turns))
+        return follow, text, vectors, hits
+
+    @staticmethod
+    def analyses(own: Analysis, searched: str) -> tuple[Analysis, Analysis]:
+        """The question as the reader reads it, and as the partial check reads it (with the questions it follows).
+
+        A follow-up keeps its own answer kind ("Who said that?" wants a speaker) and takes its focus from the
+        conversation, since its own words ("that") name nothing.
+        """
+        if searched == own.text:
+            return own, own
+        whole = analyze(searched)
+        return replace(own, focus=whole.focus, entities=whole.entities), whole
 
     def encode(self, text: str) -> np.ndarray:
         """The query vector of a text."""
@@ -275,6 +320,19 @@ class Engine:
                 report = self._refresh(progress)
                 results = [_indexed(r, self.library, folder) for r in results]
         return results, report
+
+
+def earlier_passages(library: Library, question: str, turns: Sequence[Turn]) -> tuple[str, ...]:
+    """The passages a follow-up points at: those the previous answer cited, then the paragraph before each (where
+    "said Kabulov" or the date often stands when the cited one says "he replied")."""
+    cited = refers_to_answer(question, turns)
+    before = []
+    for pid in cited:
+        doc, _, n = pid.rpartition(":")
+        prev = f"{doc}:{int(n) - 1}" if n.isdigit() and int(n) > 1 else ""
+        if prev in library.rows and prev not in cited:
+            before.append(prev)
+    return tuple(cited) + tuple(dict.fromkeys(before))
 
 
 def known_articles(filters: Filters, library: Library) -> Filters:

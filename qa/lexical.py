@@ -70,6 +70,11 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)[: self.size]
 
+    def document_frequencies(self) -> dict[str, int]:
+        """How many rows hold each token (read off the index's own postings, nothing re-tokenised)."""
+        counts = np.diff(np.asarray(self._bm25.scores["indptr"]))
+        return {token: int(counts[i]) for token, i in self._bm25.vocab_dict.items() if i < len(counts) and token}
+
     def save(self, folder: str | Path) -> None:
         """Write the index files into `folder` (the caller makes the folder's arrival atomic)."""
         folder = Path(folder)

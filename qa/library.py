@@ -17,7 +17,7 @@ from embeddings import EmbeddingCache, Encoder, VectorIndex
 from embeddings.cache import text_key
 from qa.chunking import MAX_PARAGRAPH_CHARS, Chunked, Passage, chunk_article
 from qa.corpus import Article, Corpus
-from qa.lexical import BM25_B, BM25_K1, BM25_METHOD, STOPWORDS_ID, LexicalIndex
+from qa.lexical import BM25_B, BM25_K1, BM25_METHOD, STOPWORDS_ID, LexicalIndex, tokenize
 from qa.manifest import FORMAT, Expected, Manifest, fingerprint
 from qa.sentences import sentence_spans
 from qa.text import normalize
@@ -96,6 +96,26 @@ class Library:
     def articles(self) -> dict[str, Article]:
         """Article id to article, in corpus order."""
         return {c.article.doc_id: c.article for c in self.chunks}
+
+    @cached_property
+    def token_cache(self) -> dict[tuple[str, int], frozenset[str]]:
+        """Stemmed tokens of sentences ("s", row) and passages ("p", row), filled as the reader asks for them."""
+        return {}
+
+    def tokens(self, keys: list[tuple[str, int]], texts: list[str]) -> list[frozenset[str]]:
+        """The stemmed tokens of texts under their keys: each text is tokenised once per library."""
+        cache = self.token_cache
+        todo = [i for i, key in enumerate(keys) if key not in cache]
+        if todo:
+            for i, toks in zip(todo, tokenize([texts[i] for i in todo])):
+                cache[keys[i]] = frozenset(toks)
+        return [cache[key] for key in keys]
+
+    @cached_property
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of each indexed token over the passages (for weighting question terms)."""
+        n = max(1, len(self.passages))
+        return {t: float(np.log(1.0 + (n - df + 0.5) / (df + 0.5))) for t, df in self.lexical.document_frequencies().items()}
 
     @cached_property
     def sentence_rows(self) -> list[range]:

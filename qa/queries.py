@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +24,18 @@ class Query:
     gold: tuple[str, ...] = ()
     gold_ids: tuple[str, ...] = ()
     type: str | None = None
+    history: tuple[str, ...] = ()
+    reasons: int | None = None
 
     @property
     def answerable(self) -> bool:
         """Whether the articles answer this question."""
         return bool(self.gold or self.gold_ids)
+
+    @property
+    def off_topic(self) -> bool:
+        """An unanswerable question on another subject (type "offtopic"); other unanswerable ones are near-topic."""
+        return not self.answerable and self.type == "offtopic"
 
 
 def _strings(value: object, field: str, where: str) -> tuple[str, ...]:
@@ -62,23 +69,47 @@ def parse_queries(lines: Iterable[str], source: str = "<queries>") -> list[Query
             raise UserError(f"{where}: id {qid!r} is used twice")
         seen.add(str(qid))
         kind = data.get("type")
+        reasons = data.get("reasons")
+        if reasons is not None and (not isinstance(reasons, int) or isinstance(reasons, bool) or reasons < 1):
+            raise UserError(f"{where}: \"reasons\" must be a whole number of at least 1 (how many distinct reasons the gold lists)")
         queries.append(Query(
             str(qid), question.strip(), _strings(data.get("gold"), "gold", where),
             _strings(data.get("gold_ids"), "gold_ids", where), kind if isinstance(kind, str) else None,
+            _strings(data.get("history"), "history", where), reasons,
         ))
     if not queries:
         raise UserError(f"{source}: no queries in it")
     return queries
 
 
-def load_queries(path: str | Path | None = None) -> list[Query]:
-    """Read a query file (default: the shipped set for the bundled corpus)."""
-    path = Path(path) if path else DEFAULT_QUERIES
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UserError(f"cannot read query file {path} ({exc.strerror}): pass --queries FILE") from None
-    return parse_queries(text.splitlines(), str(path))
+def load_queries(path: str | Path | Sequence[str | Path] | None = None) -> list[Query]:
+    """Read a query file, or several as one set (default: the shipped set for the bundled corpus)."""
+    paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path) if path else DEFAULT_QUERIES]
+    queries: list[Query] = []
+    seen: dict[str, Path] = {}
+    for one in paths:
+        try:
+            text = one.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise UserError(f"cannot read query file {one} ({exc.strerror}): pass --queries FILE") from None
+        for q in parse_queries(text.splitlines(), str(one)):
+            if q.id in seen:
+                raise UserError(f"{one}: id {q.id!r} is also used in {seen[q.id]}; ids must be unique across files")
+            seen[q.id] = one
+            queries.append(q)
+    return queries
+
+
+def holds_gold(sentence: str, gold: Iterable[str]) -> bool:
+    """Whether an answer sentence contains a gold snippet (or, for a snippet longer than one sentence, lies in it)."""
+    s = fold(sentence)
+    return any(fold(g) in s or (len(s) > 30 and s in fold(g)) for g in gold)
+
+
+def reasons_found(sentences: Iterable[str], gold: Sequence[str]) -> int:
+    """How many distinct gold snippets (one reason each) the answer's sentences hold."""
+    texts = list(sentences)
+    return sum(any(holds_gold(t, [g]) for t in texts) for g in gold)
 
 
 def relevant_ids(query: Query, passages: Iterable[Passage]) -> set[str]:

@@ -25,10 +25,13 @@ FORMAT = 1
 LABELS = {
     "recall@1": "R@1", "recall@3": "R@3", "recall@5": "R@5", "recall@10": "R@10", "recall@100": "R@100",
     "mrr@10": "MRR@10", "ndcg@10": "nDCG@10",
-    "first_sentence": "answer: 1st sentence right", "abstention": "abstain (off-topic)", "false_abstention": "false abstain (answerable)",
+    "first_sentence": "answer: 1st sentence holds it", "first_passage": "answer: 1st sentence's paragraph right",
+    "abstention": "abstain (off-topic)", "near_topic": "near-topic: partial or abstain",
+    "false_abstention": "false abstain (answerable)", "partial": "partial (answerable)",
+    "reason_coverage": "reasons covered",
 }
 # Every other metric is better when higher.
-LOWER_IS_BETTER = frozenset({"false_abstention"})
+LOWER_IS_BETTER = frozenset({"false_abstention", "partial"})
 STAGES = ("encode", "search", "fusion", "answer", "total")
 STAGE_LABELS = {"encode": "query encode", "search": "search", "fusion": "fusion", "answer": "answer", "total": "total"}
 # A change that shows as ±0.000 at three decimals is no change, in every comparison table.
@@ -76,6 +79,9 @@ class QueryRun:
     status: str | None = None
     evidence: float | None = None
     first_sentence: bool | None = None
+    first_passage: bool | None = None
+    reasons: tuple[int, int] | None = None  # (distinct gold reasons in the answer, reasons the gold lists)
+    kind: str | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON form."""
@@ -88,18 +94,27 @@ class QueryRun:
         if self.evidence is not None:
             out["evidence"] = round(self.evidence, 4)
         if self.first_sentence is not None:
-            out["first_sentence_relevant"] = self.first_sentence
+            out["first_sentence_holds_gold"] = self.first_sentence
+        if self.first_passage is not None:
+            out["first_sentence_relevant"] = self.first_passage
+        if self.reasons is not None:
+            out["reasons"] = {"found": self.reasons[0], "listed": self.reasons[1]}
+        if self.kind is not None:
+            out["type"] = self.kind
         return out
 
     @classmethod
     def from_dict(cls, data: dict) -> "QueryRun":
         """The inverse of `to_dict`."""
         ranked = data.get("ranked", [])
+        reasons = data.get("reasons")
         return cls(
-            str(data["id"]), str(data.get("question", "")), bool(data.get("answerable", True)),
-            tuple(str(r["id"]) for r in ranked), tuple(bool(r["relevant"]) for r in ranked),
-            int(data.get("n_relevant", 0)), data.get("status"), data.get("evidence"),
-            data.get("first_sentence_relevant"),
+            id=str(data["id"]), question=str(data.get("question", "")), answerable=bool(data.get("answerable", True)),
+            ranked=tuple(str(r["id"]) for r in ranked), relevant=tuple(bool(r["relevant"]) for r in ranked),
+            n_relevant=int(data.get("n_relevant", 0)), status=data.get("status"), evidence=data.get("evidence"),
+            first_sentence=data.get("first_sentence_holds_gold"), first_passage=data.get("first_sentence_relevant"),
+            reasons=(int(reasons["found"]), int(reasons["listed"])) if isinstance(reasons, dict) else None,
+            kind=data.get("type"),
         )
 
 

@@ -24,6 +24,7 @@ ENV = {
     "k": "SOURCEQA_K",
     "index_type": "SOURCEQA_INDEX_TYPE",
     "max_paragraphs": "SOURCEQA_MAX_PARAGRAPHS",
+    "reader": "SOURCEQA_READER",
 }
 
 
@@ -38,6 +39,7 @@ class Settings:
     k: int = 5
     index_type: str = "flat"
     max_paragraphs: int = MAX_PASSAGES_PER_FILE
+    reader: str | None = None  # a sentence-transformers CrossEncoder (name or folder) that rescores answer sentences
 
     @property
     def index_path(self) -> Path:

@@ -85,7 +85,7 @@ def citation_from_dict(data: dict) -> Citation:
             end=int(data["end"]),
             highlights=tuple((int(h["start"]), int(h["end"])) for h in data.get("highlights", [])),
             score=float(data.get("score", 0.0)), rank=int(data.get("rank", 0)), section=data.get("section"),
-            weak=bool(data.get("weak", False)),
+            weak=bool(data.get("weak", False)), retrieval=float(data.get("retrieval", 0.0)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"not a citation: missing or bad field {exc}") from None

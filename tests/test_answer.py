@@ -9,8 +9,11 @@ import pytest
 
 from helpers import WHY, assert_well_formed
 from qa import Engine, Settings, Turn, cli, verify
-from qa.answer import kind_bonus, question_kind, sentence_score
-from qa.calibration import fit_threshold
+from qa.calibration import fit_threshold, null_threshold
+from qa.evidence import has_evidence, leans_back
+from qa.question import Wants, analyze
+from qa.reader import FEATURES
+from qa.reader import score as reader_score
 from qa.conversation import is_follow_up, search_text
 from qa.queries import load_queries, relevant_ids
 from qa.verify import citation_from_dict
@@ -19,27 +22,55 @@ from qa.verify import citation_from_dict
 
 # --- pure parts ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("question, kind", [
-    ("How many troops are there?", "number"), ("What percentage of the country is held?", "number"),
-    ("When did they meet?", "date"), ("In what year did it end?", "date"), ("Who is the envoy?", "name"),
-    ("Which expert warned of a test?", "name"), ("Why does Russia engage?", "why"), ("Where was the base?", "place"),
-    ("How did Moscow react?", "how"), ("Is the Taliban banned?", "other"),
+    ("How many troops are there?", Wants.NUMBER), ("What percentage of the country is held?", Wants.NUMBER),
+    ("How old is Zamir Kabulov?", Wants.NUMBER), ("When did they meet?", Wants.TIME),
+    ("In what year did it end?", Wants.TIME), ("How long is the notice expected to last?", Wants.DURATION),
+    ("Who is the envoy?", Wants.PERSON), ("Which expert warned of a test?", Wants.SPEAKER),
+    ("Who said that?", Wants.SPEAKER), ("Why does Russia engage?", Wants.REASON),
+    ("What caused the fire?", Wants.REASON), ("Where was the base?", Wants.PLACE),
+    ("How did Moscow react to the claims?", Wants.REACTION), ("Is the Taliban banned?", Wants.YESNO),
+    ("How does the plan work?", Wants.MANNER), ("What is the Taliban's aim?", Wants.OTHER),
 ])
-def test_question_kind(question, kind):
-    assert question_kind(question) == kind
+def test_question_analysis_finds_the_kind_of_answer(question, kind):
+    assert analyze(question).wants is kind
 
 
-def test_kind_bonus_puts_numbers_and_names_first():
-    assert kind_bonus("number", "About 13,000 troops remain.") > kind_bonus("number", "Many troops remain.")
-    assert kind_bonus("name", "The plan was backed by Zamir Kabulov on Friday.") > 0
-    assert kind_bonus("date", "It met in September 2015.") > kind_bonus("date", "It met later.")
+def test_question_focus_and_names():
+    a = analyze("How old is Maria Lopez, the utility's spokeswoman?")
+    assert a.unit == "age" and "Maria Lopez" in a.entities and "spokeswoman" in a.focus
+    assert analyze("How many homes did the fire destroy?").unit == "home"
+    assert analyze("Roughly how many addicts are there in Russia?").entities == ("Russia",)  # not "Roughly"
 
 
-def test_sentence_score_orders_by_similarity_words_and_rank():
-    base = sentence_score(0.5, 0.5, 0.5, 0.0, 20)
-    assert sentence_score(0.6, 0.5, 0.5, 0.0, 20) > base
-    assert sentence_score(0.5, 0.6, 0.5, 0.0, 20) > base
-    assert sentence_score(0.5, 0.5, 0.6, 0.0, 20) > base
-    assert sentence_score(0.5, 0.5, 0.5, 0.0, 3) < base
+def test_evidence_of_the_wanted_kind_beyond_the_question():
+    when = analyze("When did the talks take place in Doha?")
+    assert has_evidence(Wants.TIME, "The talks were held in September 2020.", when)
+    assert not has_evidence(Wants.TIME, "The talks were held in Doha.", when)
+    since = analyze("What happened after the 2020 deal?")
+    assert not has_evidence(Wants.TIME, "The 2020 deal was signed.", since)  # the question's own year is no answer
+    age = analyze("How old is Maria Lopez?")
+    assert has_evidence(Wants.NUMBER, "Maria Lopez, 42, said the water was safe.", age)
+    assert not has_evidence(Wants.NUMBER, "Maria Lopez said 42,000 customers were affected.", age)
+    who = analyze("Who said that?")
+    assert has_evidence(Wants.SPEAKER, "“We won’t accept it,” said Zamir Kabulov.", who)
+    assert not has_evidence(Wants.SPEAKER, "He replied: “On the whole, yes.”", who)
+    assert leans_back("This means the Taliban has common interests.") and not leans_back("Russia hosted talks.")
+
+
+def test_reader_score_is_a_probability_that_grows_with_each_signal():
+    base = [0.5, -0.1, 0.5, 0.5, 0.5, 1.0, 0.0, 0.6, 0.0, 0.0, 0.0, 0.8, 0.0]
+    assert len(base) == len(FEATURES)
+    p = reader_score(base)
+    assert 0.0 < p < 1.0
+    for name in ("cosine", "passage_rank", "sentence_cover", "evidence"):
+        better = list(base)
+        better[FEATURES.index(name)] += 0.3
+        assert reader_score(better) > p, name
+
+
+def test_null_threshold_sits_above_generic_questions():
+    assert null_threshold([0.1, 0.2, 0.3]) > 0.28
+    assert null_threshold([]) == pytest.approx(0.05)
 
 
 def test_fit_threshold_is_the_midpoint_and_says_when_groups_overlap():
@@ -73,13 +104,13 @@ def test_number_question_puts_the_number_first(engine):
     assert "$400 million" in answer.sentences[0].text
 
 
-def test_shipped_set_abstains_exactly_on_off_topic_questions(engine):
+def test_shipped_set_answers_every_answerable_question_and_never_an_off_topic_one(engine):
     wrong = []
     for q in load_queries():
         answer = engine.ask(q.question)
         assert_well_formed(answer)
-        if answer.answered != q.answerable:
-            wrong.append((q.id, q.question, round(answer.evidence, 3)))
+        if q.answerable and answer.status == "not_in_sources" or not q.answerable and answer.answered:
+            wrong.append((q.id, q.question, answer.status, round(answer.evidence, 3)))
     assert wrong == []
 
 
@@ -101,8 +132,9 @@ FOLLOW_UPS = [
     # (first question, follow-up, the paragraph the follow-up needs)
     ("How many soldiers did the Soviet Union lose in Afghanistan?", "How long did that occupation last?",
      "bloomberg-2017-russia-backs-taliban-troop-withdrawal-demand:13"),
+    # The quote ("…national force," he said) is in ¶12; the paragraph before it names the speaker: "said Kabulov".
     ("What did Kabulov say about global jihad?", "Who said that?",
-     "bloomberg-2017-russia-backs-taliban-troop-withdrawal-demand:12"),
+     "bloomberg-2017-russia-backs-taliban-troop-withdrawal-demand:11"),
     ("Did Russian and Pakistani special forces train together?", "When was that?",
      "the-diplomat-2017-four-reasons-russia-favors-taliban:9"),
 ]

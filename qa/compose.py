@@ -1,0 +1,238 @@
+"""Composing the answer from the reader's sentences: answered, partial (what the sources lack), or not in the sources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.answer import AnswerSentence, Citation, Status, citation_for
+from qa.evidence import REASON, has_evidence, leans_back
+from qa.lexical import tokenize
+from qa.library import Library
+from qa.question import Analysis, Wants, analyze
+from qa.reader import Candidate, coverage
+from qa.retrieve import Hit
+
+# How many sentences an answer gives, and how close to the best a further one must score to join it.
+LIMIT = {Wants.REASON: 4, Wants.MANNER: 3}
+LIMIT_DEFAULT = 2
+KEEP_RATIO = {Wants.MANNER: 0.6}
+# Reasons: ranked by cosine plus this share of the reader's score; a further one joins within this margin of the best.
+REASON_COSINE_WEIGHT = 0.5
+REASON_SCORE_WEIGHT = 0.3
+CAUSE_BONUS = 0.15
+NEAR_EVENT_BONUS = 0.15
+REASON_MARGIN = 0.2
+LEANS_BACK_PENALTY = 0.05
+KEEP_RATIO_DEFAULT = 0.8
+# Two sentences this alike say the same thing; keep one.
+DUPLICATE_COSINE = 0.9
+DUPLICATE_JACCARD = 0.6
+# A reason from another article is preferred over one this much better from an article already cited.
+OTHER_ARTICLE_BONUS = 0.05
+# A why-sentence made mostly of the question's own words, with no cause in it, only restates the question.
+RESTATES_NOVELTY = 0.45
+WEAK_PASSAGES = 3
+# Partial, chosen on both corpora's answerable and near-topic questions (BENCHMARKS.md): the question wants a kind of
+# thing (a number, a date, a name) that none of the best sentences holds, and the best sentence is not a likely
+# answer; or it names a term that no article has at all, and the best sentence is an unlikely answer.
+TYPED = (Wants.NUMBER, Wants.TIME, Wants.DURATION, Wants.PERSON, Wants.SPEAKER, Wants.PLACE)
+TYPED_LOOK = 3
+GAP_SUPPORT = 0.5
+ABSENT_SUPPORT = 0.2
+# A question below the "not in the sources" threshold is still read when it names something the top passages
+# hold verbatim and they cover this share of its focus (a name question whose wording is far from the text's).
+NAMED_COVER = 0.5
+
+
+@dataclass(frozen=True)
+class Composition:
+    """What the answer says: its status, sentences, citations, the evidence behind it and what the sources lack."""
+
+    status: Status
+    sentences: tuple[AnswerSentence, ...]
+    citations: tuple[Citation, ...]
+    evidence: float
+    message: str = ""
+    missing: tuple[str, ...] = ()
+
+
+def _similar(a: Candidate, b: Candidate, vectors: dict[int, np.ndarray]) -> bool:
+    if a.tokens and b.tokens and len(a.tokens & b.tokens) / len(a.tokens | b.tokens) >= DUPLICATE_JACCARD:
+        return True
+    return float(vectors[a.row] @ vectors[b.row]) >= DUPLICATE_COSINE
+
+
+def restates(analysis: Analysis, c: Candidate) -> bool:
+    """Whether a sentence only restates a why-question: mostly its words, and no cause given."""
+    if analysis.wants is not Wants.REASON or not c.tokens:
+        return False
+    novelty = len(c.tokens - analysis.tokens) / len(c.tokens)
+    return novelty < RESTATES_NOVELTY and not REASON.search(c.text)
+
+
+def reason_key(c: Candidate, anchor: Candidate | None = None) -> float:
+    """How a sentence ranks as a reason: similarity and the reader's score, a cause word, and nearness to the
+    sentence that best states what the question asks about (reasons are given beside the event, in other words)."""
+    key = REASON_COSINE_WEIGHT * c.cosine + REASON_SCORE_WEIGHT * c.score
+    key += CAUSE_BONUS if REASON.search(c.text) else 0.0
+    key -= LEANS_BACK_PENALTY if leans_back(c.text) else 0.0
+    if anchor is not None and c.passage.doc_id == anchor.passage.doc_id and c.row != anchor.row:
+        gap = abs(c.passage.n - anchor.passage.n)
+        key += NEAR_EVENT_BONUS if gap == 0 else NEAR_EVENT_BONUS / 2 if gap == 1 else 0.0
+    return key
+
+
+def select(library: Library, analysis: Analysis, pool: Sequence[Candidate]) -> list[Candidate]:
+    """Greedy choice of 1..LIMIT sentences: the best first, then close runners-up that add something new.
+
+    For why and how questions, sentences giving a reason are preferred, from other articles where they exist, and a
+    sentence that only restates the question is left out.
+    """
+    pool = [c for c in pool if not restates(analysis, c)] or list(pool)
+    key: Callable[[Candidate], float] = lambda c: c.score
+    if analysis.wants is Wants.REASON and pool:
+        # The sentence most like the question states the event; its reasons stand near it, in other words, or in
+        # other articles: rank by reason_key around that anchor.
+        anchor = max(pool, key=lambda c: c.cosine)
+        key = lambda c: reason_key(c, anchor)  # noqa: E731
+        pool = sorted(pool, key=key, reverse=True)
+    if not pool:
+        return []
+    limit = LIMIT.get(analysis.wants, LIMIT_DEFAULT)
+    floor = key(pool[0]) - REASON_MARGIN if analysis.wants is Wants.REASON else pool[0].score * KEEP_RATIO.get(analysis.wants, KEEP_RATIO_DEFAULT)
+    rows = np.array([c.row for c in pool])
+    vectors = dict(zip((c.row for c in pool), library.sentence_vectors.vectors(rows)))
+    chosen = [pool[0]]
+    rest = [c for c in pool[1:] if key(c) >= floor]
+    spread = analysis.wants in (Wants.REASON, Wants.MANNER)
+    while rest and len(chosen) < limit:
+        docs = {c.passage.doc_id for c in chosen}
+        best = max(rest, key=lambda c: key(c) + (OTHER_ARTICLE_BONUS if spread and c.passage.doc_id not in docs else 0.0))
+        rest.remove(best)
+        if not any(_similar(best, c, vectors) for c in chosen):
+            chosen.append(best)
+    return chosen
+
+
+def with_antecedents(chosen: list[Candidate], pool: Sequence[Candidate]) -> list[tuple[Candidate, int]]:
+    """Each chosen sentence with where its quoted text starts: a sentence that opens by pointing back ("This means…",
+    "He said…") starts at the sentence before it in its paragraph, so the answer quotes the two together."""
+    by_row = {c.row: c for c in pool}
+    rows = {c.row for c in chosen}
+    out = []
+    for c in chosen:
+        before = by_row.get(c.row - 1)
+        joined = leans_back(c.text) and before is not None and before.passage.id == c.passage.id and before.row not in rows
+        out.append((c, before.start if joined and before is not None else c.start))
+    return out
+
+
+def surface(analysis: Analysis, stems: Sequence[str]) -> list[str]:
+    """The question's own words for some of its stemmed focus terms (each word once)."""
+    words = re.findall(r"[\w'’]+", analysis.text)
+    out: list[str] = []
+    for stem in stems:
+        word = next((w for w in words if stem in tokenize([w])[0]), None)
+        if word is not None and word not in out:
+            out.append(re.sub(r"['’]s$", "", word))
+    return out
+
+
+def absent_terms(library: Library, analysis: Analysis) -> list[str]:
+    """Focus terms that no passage of the library holds at all (stemmed), in question order."""
+    idf = library.idf
+    return [t for t in analysis.focus if t not in idf]
+
+
+def focus_cover(library: Library, analysis: Analysis, pool: Sequence[Candidate]) -> float:
+    """The idf-weighted share of the focus terms that some sentence of the top passages holds."""
+    present: set[str] = set()
+    for c in pool:
+        present |= c.tokens
+    idf = library.idf
+    unknown = max(idf.values(), default=1.0)
+    return coverage(analysis.focus, present, idf, unknown)
+
+
+def typed_gap(analysis: Analysis, pool: Sequence[Candidate]) -> bool:
+    """Whether a question wants a number, date, name or place that none of the best sentences holds."""
+    if analysis.wants not in TYPED:
+        return False
+    return not any(has_evidence(analysis.wants, c.text, analysis) for c in pool[:TYPED_LOOK])
+
+
+WANTED_WORDS = {Wants.NUMBER: "a figure for it", Wants.TIME: "when", Wants.DURATION: "how long",
+                Wants.PERSON: "who", Wants.SPEAKER: "who said it", Wants.PLACE: "where"}
+
+
+def partial_message(analysis: Analysis, missing: Sequence[str], chosen: Sequence[Candidate], gap: bool) -> str:
+    """"The articles mention X but not Y": the covered focus terms, then what none of the sentences holds."""
+    covered = [t for t in analysis.focus if t not in missing and any(t in c.tokens for c in chosen)]
+    named = [n for n in analysis.entities if any(n.casefold() in c.text.casefold() for c in chosen)]
+    mention = named[:2] or surface(analysis, covered[:3])
+    lacks = " or ".join(f"“{w}”" for w in surface(analysis, list(missing[:3])))
+    if gap and not lacks:
+        lacks = "an age" if analysis.unit == "age" else WANTED_WORDS[analysis.wants]
+    head = f"The articles mention {' and '.join(mention)}" if mention else "The articles come close"
+    return f"{head} but not {lacks}. The closest sentences are cited:"
+
+
+def follow_up_first(analysis: Analysis, pool: Sequence[Candidate], earlier: Sequence[str]) -> list[Candidate]:
+    """For "Who said that?" or "When was that?": the sentences of the passages the previous answer cited that hold
+    the wanted speaker or date come first, nearest the cited passage's start first."""
+    if not earlier or analysis.wants not in TYPED:
+        return list(pool)
+    order = {pid: i for i, pid in enumerate(earlier)}
+    first = [c for c in pool if c.passage.id in order and has_evidence(analysis.wants, c.text, analysis)]
+    if not first:
+        return list(pool)
+    first.sort(key=lambda c: (order[c.passage.id], -c.score))  # the cited passages before the paragraphs before them
+    return first + [c for c in pool if c not in first]
+
+
+def compose(library: Library, analysis: Analysis, focus: Analysis, hits: Sequence[Hit], pool: Sequence[Candidate],
+            threshold: float, own: Analysis | None = None, *, partial: bool = True,
+            earlier: Sequence[str] = ()) -> Composition:
+    """The answer for the reader's scored sentences.
+
+    `analysis` is the question as the reader reads it, `focus` with the questions it follows, `own` its own words
+    alone; `earlier`: the passages the previous answer cited, for a follow-up that points at it.
+    """
+    evidence = max((c.evidence for c in pool), default=0.0)
+    named = any(n.casefold() in c.passage.text.casefold() for n in focus.entities for c in pool)
+    if not pool or (evidence < threshold and not (named and focus_cover(library, focus, pool) >= NAMED_COVER)):
+        support = {c.passage.id: c.score for c in reversed(pool)}  # the best sentence's score per passage
+        weak = []
+        for i, hit in enumerate(hits[:WEAK_PASSAGES], start=1):
+            best = next((c for c in pool if c.passage.id == hit.passage.id), None)
+            weak.append(citation_for(hit, i, [(best.start, best.end)] if best else [], weak=True,
+                                     support=support.get(hit.passage.id, 0.0)))
+        return Composition(Status.NOT_IN_SOURCES, (), tuple(weak), evidence)
+    pool = follow_up_first(analysis, pool, earlier)
+    chosen = select(library, analysis, pool)
+    likely = max(c.score for c in pool)
+    gap = partial and likely < GAP_SUPPORT and typed_gap(analysis, pool)
+    # Only the question's own words: a follow-up's earlier questions were checked when they were asked.
+    own = own or analyze(analysis.text)
+    # Reasons are put in other words than the question's as a rule, so a why-question is not partial for a word.
+    missing = absent_terms(library, own) if partial and likely < ABSENT_SUPPORT and own.wants is not Wants.REASON else []
+    status = Status.PARTIAL if (missing or gap) else Status.ANSWERED
+    if status is Status.PARTIAL:
+        chosen = chosen[:2]
+    markers: dict[str, int] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    support: dict[str, float] = {}
+    sentences = []
+    for c, start in with_antecedents(chosen, pool):
+        marker = markers.setdefault(c.passage.id, len(markers) + 1)
+        spans.setdefault(c.passage.id, []).append((start, c.end))
+        support[c.passage.id] = max(support.get(c.passage.id, 0.0), c.score)
+        sentences.append(AnswerSentence(c.passage.text[start:c.end], marker, c.passage.id, start, c.end, c.score))
+    by_id = {c.passage.id: c.hit for c in chosen}
+    citations = tuple(citation_for(by_id[pid], m, spans[pid], support=support[pid]) for pid, m in markers.items())
+    message = partial_message(own, missing, chosen, gap) if status is Status.PARTIAL else ""
+    return Composition(status, tuple(sentences), citations, evidence, message, tuple(surface(own, missing)))

@@ -69,6 +69,7 @@ class Citation:
     rank: int
     section: str | None = None
     weak: bool = False
+    page: int | None = None  # a PDF's page the paragraph starts on
 
     @property
     def sentence(self) -> str:
@@ -82,7 +83,7 @@ class Citation:
         """Plain-JSON form."""
         return {
             "marker": self.marker, "passage_id": self.passage_id, "doc_id": self.doc_id, "paragraph": self.n,
-            "title": self.title, "publisher": self.publisher, "date": self.date, "path": self.path,
+            "page": self.page, "title": self.title, "publisher": self.publisher, "date": self.date, "path": self.path,
             "section": self.section, "score": self.score, "rank": self.rank, "weak": self.weak,
             "start": self.start, "end": self.end, "text": self.text,
             "highlights": [{"start": a, "end": b} for a, b in self.highlights],
@@ -249,7 +250,7 @@ def citation_for(hit: Hit, marker: int, highlights: Sequence[tuple[int, int]] = 
         marker=marker, passage_id=p.id, doc_id=p.doc_id, n=p.n, title=a.title if a else p.doc_id,
         publisher=a.publisher if a else None, date=a.date if a else None, path=a.path if a else "",
         text=p.text, start=p.start, end=p.end, highlights=tuple(sorted(highlights)), score=hit.score,
-        rank=hit.rank, section=p.section, weak=weak,
+        rank=hit.rank, section=p.section, weak=weak, page=p.page,
     )
 
 

@@ -120,7 +120,8 @@ def long_pdf(pages: int) -> bytes:
     """A PDF of `pages` pages, each with a short paragraph (made by repeating one page: fast even for 10,000)."""
     from pypdf import PdfReader, PdfWriter
 
-    one = PdfReader(io.BytesIO(pdf_pages([["Page after page of the same tidal record, kept for the harbour archive."]])))
+    one = PdfReader(io.BytesIO(pdf_pages([["Page after page of the same tidal record, kept for the harbour archive by the clerks of the port "
+                                            "authority since the quay was first built."]])))
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_page(one.pages[0])

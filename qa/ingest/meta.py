@@ -30,9 +30,10 @@ _DATES = re.compile(
 )
 _SEPARATORS = re.compile(r"\s*(?:[|\u00b7\u2022]|\s[-\u2013\u2014]\s)\s*")
 _BY = re.compile(r"^by\s+(.+)$", re.IGNORECASE)
+_STAMP = re.compile(r"^(?:first\s+)?(?:published|updated|posted)(?:\s+on)?\s*:?\s*", re.IGNORECASE)
 _NOISE = re.compile(
-    r"^(?:(?:published|updated|posted|first published)(?:\s+on)?:?|monday|tuesday|wednesday|thursday|friday|saturday"
-    r"|sunday|mon|tue|wed|thu|fri|sat|sun|\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,4})?)$",
+    r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun"
+    r"|\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,4})?)?$",
     re.IGNORECASE,
 )
 _ROLE = re.compile(r"\b(writer|reporter|correspondent|editor|staff|contributor|columnist)\b", re.IGNORECASE)
@@ -87,6 +88,7 @@ def read_line(line: str) -> Dateline | None:
     author = publisher = None
     others = []
     for part in _parts(line):
+        part = _STAMP.sub("", part).strip(" ,;:")
         by = _BY.match(part)
         if by and author is None:
             author = by.group(1).split(",")[0].strip()

@@ -13,8 +13,10 @@ from qa.text import fold
 # A PDF longer than this is a book or a report, not an article; reading it whole would take minutes (~11 ms a page).
 MAX_PAGES = 300
 NO_TEXT = "no text layer (scanned?): OCR is not supported"
-# Running headers and footers are looked for among a page's first and last lines.
-EDGE_LINES = 3
+# Running headers and footers are looked for in a page's first and last blocks of at most this many lines.
+EDGE_LINES = 2
+# Furniture is short ("The Riverton Daily - Harbour Report", "Page 3 of 10"); a longer repeated line is prose.
+FURNITURE_MAX_WORDS = 12
 # A paragraph that runs on to the next page does not end a sentence and is longer than a heading.
 CONTINUES_MIN_WORDS = 12
 INDENT = 2
@@ -49,9 +51,19 @@ def _page_lines(page) -> list[Line | None]:
 
 
 def _edges(lines: list[Line | None]) -> list[int]:
-    """Indexes of a page's first and last few lines, where running headers, footers and page numbers sit."""
-    filled = [i for i, line in enumerate(lines) if line is not None]
-    return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
+    """Indexes of the lines of a page's first and last blocks when they are set apart by vertical space and short
+    (at most EDGE_LINES lines): where running headers, footers and page numbers sit."""
+    blocks: list[list[int]] = [[]]
+    for i, line in enumerate(lines):
+        if line is None:
+            if blocks[-1]:
+                blocks.append([])
+        else:
+            blocks[-1].append(i)
+    blocks = [b for b in blocks if b]
+    if len(blocks) < 2:
+        return []
+    return sorted({i for b in (blocks[0], blocks[-1]) if len(b) <= EDGE_LINES for i in b})
 
 
 def _drop_furniture(pages: list[list[Line | None]]) -> None:
@@ -65,7 +77,8 @@ def _drop_furniture(pages: list[list[Line | None]]) -> None:
         for i in _edges(lines):
             text = lines[i].text  # type: ignore[union-attr]
             repeats = counts[_DIGITS.sub("#", fold(text))]
-            if _PAGE_NUMBER.match(text) or (repeats >= 2 and repeats * 2 >= with_text):
+            short = len(text.split()) <= FURNITURE_MAX_WORDS
+            if _PAGE_NUMBER.match(text) or (short and repeats >= 2 and repeats * 2 >= with_text):
                 lines[i] = None
 
 

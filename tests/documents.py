@@ -67,27 +67,36 @@ def news_page(title: str, paragraphs: Sequence[str | tuple[str, str]], *, publis
 class _Paper(FPDF):
     """An A4 page with a running header and a centred "Page n" footer."""
 
+    face = "Helvetica"
+
     def header(self) -> None:
-        self.set_font("Helvetica", size=8)
+        self.set_font(self.face, size=8)
         self.cell(0, 8, RUNNING_HEADER, align="C")
         self.ln(12)
-        self.set_font("Helvetica", size=11)
+        self.set_font(self.face, size=11)
 
     def footer(self) -> None:
         self.set_y(-15)
-        self.set_font("Helvetica", size=8)
+        self.set_font(self.face, size=8)
         self.cell(0, 10, f"Page {self.page_no()}", align="C")
 
 
-def pdf_pages(pages: Sequence[Sequence[str]], *, title: str | None = None, author: str | None = None) -> bytes:
-    """A PDF with one page per item, each paragraph written as wrapped lines (a "\\n" forces a line break there)."""
+def pdf_pages(pages: Sequence[Sequence[str]], *, title: str | None = None, author: str | None = None,
+              font: str | None = None) -> bytes:
+    """A PDF with one page per item, each paragraph written as wrapped lines (a "\\n" forces a line break there).
+
+    The built-in Helvetica writes Latin-1 only; `font`, a TrueType file, writes any text.
+    """
     pdf = _Paper(format="A4")
+    if font:
+        pdf.add_font("Body", fname=font)
+        pdf.face = "Body"
     pdf.set_auto_page_break(True, margin=20)
     if title:
         pdf.set_title(title)
     if author:
         pdf.set_author(author)
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font(pdf.face, size=11)
     for paragraphs in pages:
         pdf.add_page()
         for text in paragraphs:

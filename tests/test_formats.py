@@ -62,6 +62,11 @@ def test_a_news_page_gives_its_paragraphs_and_metadata_and_no_page_chrome(tmp_pa
     assert not any(bit in article.text for bit in CHROME)
 
 
+def test_a_page_date_is_as_precise_as_the_page_gives_it():
+    page = news_page("Quay Repairs", QUAY, date="2020-03")  # htmldate alone would make it 2020-03-<today's day>
+    assert extract("quay.html", page.encode()).date == "2020-03"
+
+
 def test_broken_html_is_read_as_far_as_it_goes_and_a_page_without_text_is_skipped_by_name(tmp_path, caplog):
     broken = news_page("Quay Repairs", QUAY).replace("</article>", "").replace("</p>", "")[:-200]
     write(tmp_path, "broken.html", broken)

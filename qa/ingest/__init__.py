@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -19,6 +22,11 @@ FROM_METADATA = "file metadata"
 FROM_TEXT = "text"
 FROM_NAME = "file name"
 FROM_NOWHERE = "nowhere"
+# Pages and PDFs extracted lately, by name and content hash: the same bytes give the same text (the extractors are
+# pinned), so re-reading an unchanged file (each start, each check of a citation) costs a hash, not an extraction.
+CACHE_SIZE = 64
+_cache: OrderedDict[tuple[str, str], "Extracted"] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 class Unreadable(Exception):
@@ -77,18 +85,29 @@ def extract(path: str | Path, data: bytes | None = None, name: str | None = None
         raise Unreadable(f"{name}: only {SUFFIX_LIST} files are read")
     if not data.strip():
         raise Unreadable(f"{name}: is empty")
+    if fmt == "text":
+        from qa.ingest.text import read_text
+
+        return read_text(data, name)
+    key = (name, hashlib.sha256(data).hexdigest())
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
     # Imported here: a corpus of text files never loads lxml, trafilatura or pypdf.
     if fmt == "html":
         from qa.ingest.html import read_html
 
-        return read_html(data, name)
-    if fmt == "pdf":
+        got = read_html(data, name)
+    else:
         from qa.ingest.pdf import read_pdf
 
-        return read_pdf(data, name)
-    from qa.ingest.text import read_text
-
-    return read_text(data, name)
+        got = read_pdf(data, name)
+    with _cache_lock:
+        _cache[key] = got
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return got
 
 
 def source_text(path: str | Path) -> str:
@@ -99,3 +118,9 @@ def source_text(path: str | Path) -> str:
         return extract(path).text
     return path.read_bytes().decode("utf-8-sig")
 
+
+
+def clear_cache() -> None:
+    """Forget the extracted pages and PDFs (a benchmark times real extractions)."""
+    with _cache_lock:
+        _cache.clear()

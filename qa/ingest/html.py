@@ -36,6 +36,13 @@ def _blocks(element) -> list[str]:
     return out
 
 
+def _as_precise_as_given(date: str | None, raw: str) -> str | None:
+    """A page's date no more precise than the page gives it: htmldate completes a meta "2020-03" with a day."""
+    if not date or date in raw:
+        return date
+    return date[:7] if re.search(rf"{re.escape(date[:7])}(?![-\d])", raw) else date
+
+
 def read_html(data: bytes, name: str) -> Extracted:
     """The main text of a saved web page (navigation, ads, related links, comments and footer left out) with its
     title, author, date and site name from the page's own metadata; our boilerplate rules run on it afterwards."""
@@ -54,5 +61,6 @@ def read_html(data: bytes, name: str) -> Extracted:
     if not blocks:
         raise Unreadable(f"{name}: no article text found in this web page (only navigation or markup?)")
     text = "\n\n".join(blocks) + "\n"
-    fields = {"title": doc.title, "author": doc.author, "date": doc.date, "publisher": doc.sitename}
+    date = _as_precise_as_given(doc.date, data.decode("utf-8", "replace"))
+    fields = {"title": doc.title, "author": doc.author, "date": date, "publisher": doc.sitename}
     return complete(text, name, fields, fmt="html")

@@ -10,6 +10,9 @@ from qa.ingest.meta import complete
 # trafilatura's elements that hold text of their own; containers are walked into.
 _CONTAINERS = {"body", "list", "quote", "div", "table", "row", "cell"}
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+# trafilatura turns a no-break space into a space; a private-use stand-in carries it through, so the text keeps it.
+_NBSP = re.compile(r"\u00a0|&nbsp;|&#160;|&#x0*a0;", re.IGNORECASE)
+_KEPT_NBSP = "\ue000"
 
 
 def _text(element) -> str:
@@ -18,7 +21,7 @@ def _text(element) -> str:
     for child in element:
         parts.append("\x00" if child.tag == "lb" else "".join(child.itertext()))
         parts.append(child.tail or "")
-    joined = re.sub(r"\x00\s*\x00+", "\n\n", "".join(parts)).replace("\x00", " ")
+    joined = re.sub(r"\x00\s*\x00+", "\n\n", "".join(parts)).replace("\x00", " ").replace(_KEPT_NBSP, "\u00a0")
     lines = (_SPACES.sub(" ", line).strip() for line in joined.split("\n\n"))
     return "\n\n".join(line.replace("\n", " ") for line in lines if line)
 
@@ -49,8 +52,12 @@ def read_html(data: bytes, name: str) -> Extracted:
     import trafilatura
 
     try:
+        page: str | bytes = _NBSP.sub(_KEPT_NBSP, data.decode("utf-8"))
+    except UnicodeDecodeError:
+        page = data  # not UTF-8: trafilatura finds the encoding, and no-break spaces become spaces
+    try:
         doc = trafilatura.bare_extraction(
-            data, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
+            page, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
             include_links=False, include_formatting=False, deduplicate=False,
             # The date from the page's metadata only, never guessed from its text or links.
             date_extraction_params={"extensive_search": False, "original_date": True},
@@ -62,5 +69,7 @@ def read_html(data: bytes, name: str) -> Extracted:
         raise Unreadable(f"{name}: no article text found in this web page (only navigation or markup?)")
     text = "\n\n".join(blocks) + "\n"
     date = _as_precise_as_given(doc.date, data.decode("utf-8", "replace"))
-    fields = {"title": doc.title, "author": doc.author, "date": date, "publisher": doc.sitename}
+    fields = {key: value.replace(_KEPT_NBSP, "\u00a0") if value else value
+              for key, value in (("title", doc.title), ("author", doc.author), ("publisher", doc.sitename))}
+    fields["date"] = date
     return complete(text, name, fields, fmt="html")

@@ -24,7 +24,7 @@ INDENT = 2
 _PAGE_NUMBER = re.compile(r"^\W*(?:page|p\.|seite|pag\.?)?\s*\d{1,5}(?:\s*(?:of|/|von)\s*\d{1,5})?\W*$", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?\u2026:;][\"'\u201d\u2019)\]]*$")
 _HYPHENATED = re.compile(r"[^\W\d_][-\u00ad]$")
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[ \t\r\f\v]+")  # a no-break space in the text is kept, as in a text file
 _DIGITS = re.compile(r"\d+")
 _FILE_TITLE = re.compile(r"(^microsoft (word|powerpoint)\b|\.(docx?|odt|rtf|pdf|txt|indd|pages)$|^untitled\b)", re.IGNORECASE)
 

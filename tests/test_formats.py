@@ -254,3 +254,28 @@ def test_uploads_of_each_format_through_the_python_api_say_what_happened_to_each
     assert mixed.ask("When will the restored lighthouse be lit again?").citations[0].doc_id == "council-minutes"
     again, _ = mixed.add_files([("copy.html", files[0][1])])
     assert again[0].status == "duplicate"
+
+
+def test_the_command_line_verifies_a_pdf_citation_and_flags_it_after_an_edit(mixed, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**__import__("os").environ, "SOURCEQA_CORPUS": str(mixed.settings.corpus),
+           "SOURCEQA_INDEX_DIR": str(mixed.settings.index_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "qa", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=600)
+
+    asked = run("ask", "How much will the lighthouse restoration cost?", "--json")
+    assert asked.returncode == 0, asked.stderr
+    saved = write(tmp_path, "answer.json", asked.stdout)
+    assert '"page": 2' in asked.stdout
+    ok = run("verify", str(saved))
+    assert ok.returncode == 0 and ok.stdout.startswith("ok: [lighthouse:"), ok.stdout + ok.stderr
+    write(Path(mixed.settings.corpus), "lighthouse.pdf",
+          pdf_pages([LIGHTHOUSE[0], [LIGHTHOUSE[1][0], LIGHTHOUSE[1][1].replace("2.4", "3.1")]]))
+    flagged = run("verify", str(saved))
+    assert flagged.returncode == 1 and "lighthouse.pdf" in flagged.stdout and "MISMATCH" in flagged.stdout

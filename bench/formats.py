@@ -65,7 +65,7 @@ def main() -> None:
             "pdf": (path.with_suffix(".pdf"), pdf_pages([[text for _, text in items]], title=article.title, font=FONT)),
         }
         for fmt, (name, data) in files.items():
-            (other, _), ms = _timed(lambda: read_article(name, path.stem, data), args.repeat)
+            (other, _), ms = _timed(lambda n=name, d=data, i=path.stem: read_article(n, i, d), args.repeat)
             texts = [p.text for p in chunk_article(other).passages]
             exact, loose = set(texts), {_plain(t) for t in texts}
             row = rows[fmt]

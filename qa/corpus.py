@@ -11,7 +11,6 @@ from types import MappingProxyType
 
 from qa.errors import UserError
 from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, extract, source_text
-from qa.ingest.meta import MAX_TITLE_CHARS  # noqa: F401 - re-exported
 from qa.ingest.text import parse_text
 from qa.text import fold
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -25,7 +25,7 @@ FROM_NOWHERE = "nowhere"
 # Pages and PDFs extracted lately, by name and content hash: the same bytes give the same text (the extractors are
 # pinned), so re-reading an unchanged file (each start, each check of a citation) costs a hash, not an extraction.
 CACHE_SIZE = 64
-_cache: OrderedDict[tuple[str, str], "Extracted"] = OrderedDict()
+_cache: OrderedDict[tuple[str, str], Extracted] = OrderedDict()
 _cache_lock = threading.Lock()
 
 

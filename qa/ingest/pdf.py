@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from qa.ingest import Extracted, Unreadable
 from qa.ingest.meta import complete
@@ -93,7 +95,7 @@ def _paragraphs(lines: list[Line | None]) -> list[list[str]]:
         if block:
             margin = min(x.indent for x in block)
             current = [block[0].text]
-            for prev, cur in zip(block, block[1:]):
+            for prev, cur in pairwise(block):
                 if cur.indent >= margin + INDENT and _TERMINAL.search(prev.text):
                     out.append(current)
                     current = []
@@ -154,6 +156,9 @@ def _open(data: bytes, name: str):
 def read_pdf(data: bytes, name: str) -> Extracted:
     """A PDF's text as paragraphs separated by blank lines, with the offset where each page starts."""
     warnings: list[str] = []
+    # pypdf logs a warning for every quirk of a file it reads anyway ("EOF marker not found", duplicate keys): on
+    # every start, for every PDF. What a reader can act on is our own one-line warning, or the refusal.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = _open(data, name)
         total = len(reader.pages)

@@ -279,3 +279,16 @@ def test_the_command_line_verifies_a_pdf_citation_and_flags_it_after_an_edit(mix
           pdf_pages([LIGHTHOUSE[0], [LIGHTHOUSE[1][0], LIGHTHOUSE[1][1].replace("2.4", "3.1")]]))
     flagged = run("verify", str(saved))
     assert flagged.returncode == 1 and "lighthouse.pdf" in flagged.stdout and "MISMATCH" in flagged.stdout
+
+
+def test_the_library_says_where_metadata_came_from_and_the_article_view_gives_pages(tmp_path):
+    from webui import render
+
+    write(tmp_path, "tides.txt", TIDES)
+    write(tmp_path, "lighthouse.pdf", pdf_pages(LIGHTHOUSE))
+    lighthouse, tides = (chunk_article(a) for a in load_corpus(tmp_path).articles)
+    table = render.library_table([lighthouse, tides])
+    assert "<th>Author</th>" in table and "from text" in table and "nowhere" in table
+    view = render.article_view(lighthouse)
+    assert [f"p. {p.page}, ¶{p.n}" in view for p in lighthouse.passages] == [True, True, True]
+    assert "p. 2, ¶3" in view and "¶1</span>" in render.article_view(tides)

@@ -12,7 +12,7 @@ from qa.ingest import Extracted, Unreadable
 from qa.ingest.meta import complete
 from qa.text import fold
 
-# A PDF longer than this is a book or a report, not an article; reading it whole would take minutes (~11 ms a page).
+# A PDF longer than this is a book or a report, not an article; reading it whole would take minutes (15 to 80 ms a page).
 MAX_PAGES = 300
 NO_TEXT = "no text layer (scanned?): OCR is not supported"
 # Running headers and footers are looked for in a page's first and last blocks of at most this many lines.

@@ -42,6 +42,7 @@ class Citation:
     section: str | None = None
     weak: bool = False
     retrieval: float = 0.0  # the fused retrieval score (its scale depends on the mode)
+    page: int | None = None  # a PDF's page the paragraph starts on
 
     @property
     def sentence(self) -> str:
@@ -55,7 +56,7 @@ class Citation:
         """Plain-JSON form."""
         return {
             "marker": self.marker, "passage_id": self.passage_id, "doc_id": self.doc_id, "paragraph": self.n,
-            "title": self.title, "publisher": self.publisher, "date": self.date, "path": self.path,
+            "page": self.page, "title": self.title, "publisher": self.publisher, "date": self.date, "path": self.path,
             "section": self.section, "score": self.score, "retrieval": self.retrieval,
             "rank": self.rank, "weak": self.weak,
             "start": self.start, "end": self.end, "text": self.text,
@@ -133,7 +134,7 @@ def citation_for(hit: Hit, marker: int, highlights: Sequence[tuple[int, int]] = 
         marker=marker, passage_id=p.id, doc_id=p.doc_id, n=p.n, title=a.title if a else p.doc_id,
         publisher=a.publisher if a else None, date=a.date if a else None, path=a.path if a else "",
         text=p.text, start=p.start, end=p.end, highlights=tuple(sorted(highlights)), score=support,
-        rank=hit.rank, section=p.section, weak=weak, retrieval=hit.score,
+        rank=hit.rank, section=p.section, weak=weak, retrieval=hit.score, page=p.page,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from qa.corpus import Article
@@ -47,7 +48,8 @@ _CREDIT_REASONS = {"credit or copyright", "photo credit"}
 
 @dataclass(frozen=True)
 class Passage:
-    """A kept paragraph: id `<doc_id>:<n>`, its exact span in the source file, and its section."""
+    """A kept paragraph: id `<doc_id>:<n>`, its exact span in the source file (the text extracted from it, for
+    HTML and PDF), its section, and for a PDF the page it starts on (None for other formats)."""
 
     id: str
     doc_id: str
@@ -57,13 +59,19 @@ class Passage:
     text: str
     section: str | None = None
     article: Article | None = field(default=None, repr=False, compare=False)
+    page: int | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON form for `--json` and the API."""
         return {
-            "id": self.id, "doc_id": self.doc_id, "n": self.n, "start": self.start, "end": self.end,
-            "section": self.section, "text": self.text,
+            "id": self.id, "doc_id": self.doc_id, "n": self.n, "page": self.page, "start": self.start,
+            "end": self.end, "section": self.section, "text": self.text,
         }
+
+
+def paragraph_label(n: int, page: int | None = None) -> str:
+    """How a paragraph is cited to people: "¶3", or "p. 2, ¶3" in a PDF."""
+    return f"p. {page}, ¶{n}" if page is not None else f"¶{n}"
 
 
 @dataclass(frozen=True)
@@ -283,7 +291,8 @@ def chunk_article(article: Article, text: str | None = None, max_passages: int |
             dropped.append(Dropped(span.start, span.end, body, reason))
             continue
         n = len(passages) + 1
+        page = bisect_right(article.pages, span.start) if article.pages else None
         passages.append(
-            Passage(f"{article.doc_id}:{n}", article.doc_id, n, span.start, span.end, body, section, article)
+            Passage(f"{article.doc_id}:{n}", article.doc_id, n, span.start, span.end, body, section, article, page)
         )
     return Chunked(article, tuple(passages), tuple(dropped), left_out)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from qa.answer import Answer, Citation, citation_for
 from qa.calibration import fit_threshold, save_threshold
+from qa.chunking import paragraph_label
 from qa.corpus import load_corpus
 from qa.engine import Engine, clean_question, open_engine
 from qa.errors import UserError
@@ -34,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
 def library_options(parser: argparse.ArgumentParser) -> None:
     """The flags that choose the articles, the index and the model (shared by the CLI and app.py)."""
-    parser.add_argument("--corpus", metavar="DIR", help="folder of .txt/.md articles (default: the bundled corpus; env SOURCEQA_CORPUS)")
+    parser.add_argument("--corpus", metavar="DIR", help="folder of articles: .txt, .md, .html, .htm, .pdf (default: the bundled corpus; env SOURCEQA_CORPUS)")
     parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (default: bundled all-MiniLM-L6-v2; env SOURCEQA_MODEL)")
     parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf"), help="vector index: exact 'flat' (default) or approximate 'hnsw'/'ivf' for large corpora")
@@ -156,7 +157,7 @@ def cmd_search(args: argparse.Namespace) -> None:
         print("no passages match")
     for h in hits:
         a = h.passage.article
-        print(f"{h.rank}. [{h.passage.id}] {h.score:.3f}  {a.title if a else ''} ({a.publisher if a else ''}, {a.date if a else ''}) ¶{h.passage.n}")
+        print(f"{h.rank}. [{h.passage.id}] {h.score:.3f}  {a.title if a else ''} ({a.publisher if a else ''}, {a.date if a else ''}) {paragraph_label(h.passage.n, h.passage.page)}")
         print(f"   {h.passage.text}\n")
 
 
@@ -174,7 +175,7 @@ def cmd_show(args: argparse.Namespace) -> None:
     for p in around:
         mark = ">>" if p.id == target.id else "  "
         section = f" [{p.section}]" if p.section else ""
-        print(f"{mark} ¶{p.n}{section} (chars {p.start}-{p.end})\n{p.text}\n")
+        print(f"{mark} {paragraph_label(p.n, p.page)}{section} (chars {p.start}-{p.end})\n{p.text}\n")
 
 
 def cmd_articles(args: argparse.Namespace) -> None:
@@ -199,7 +200,7 @@ def _print_answer(answer: Answer) -> None:
         print()
     for c in answer.citations:
         weak = " (weak)" if c.weak else ""
-        print(f"[{c.marker}]{weak} {c.title} - {c.publisher or 'unknown publisher'}, {c.date or 'undated'}, ¶{c.n} "
+        print(f"[{c.marker}]{weak} {c.title} - {c.publisher or 'unknown publisher'}, {c.date or 'undated'}, {paragraph_label(c.n, c.page)} "
               f"({c.passage_id}, score {c.score:.3f})")
         for a, b in c.highlights:
             print(f"    > {c.text[a:b]}  (chars {a}-{b} of the paragraph)")

@@ -165,7 +165,7 @@ def build_sentences(passages: tuple[Passage, ...]) -> SentenceTable:
 def versions() -> dict[str, str]:
     """Versions of the libraries an index depends on."""
     out = {"python": platform.python_version()}
-    for name in ("faiss-cpu", "sentence-transformers", "torch", "bm25s", "numpy"):
+    for name in ("faiss-cpu", "sentence-transformers", "torch", "bm25s", "numpy", "trafilatura", "pypdf"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

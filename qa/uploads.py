@@ -1,4 +1,4 @@
-"""Uploaded files: checked (type, size, UTF-8, duplicates), safely named, and written into the corpus folder."""
+"""Uploaded files: checked (type, size, readable as an article, duplicates), safely named, and written into the corpus folder."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from embeddings.files import atomic_write
-from qa.corpus import SUFFIXES, body_key, parse_article
+from qa.corpus import body_key
+from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, extract
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -34,31 +35,25 @@ def safe_filename(name: str) -> str:
     return f"{stem}.{suffix.lower()}" if suffix else stem
 
 
-def _problem(display: str, data: bytes) -> tuple[str | None, str | None]:
-    """(the decoded text, None) or (None, why the file is refused)."""
+def _problem(display: str, data: bytes) -> tuple[Extracted | None, str | None]:
+    """(the file read as an article, None) or (None, why the file is refused, in one line)."""
     if Path(display).suffix.lower() not in SUFFIXES:
-        return None, f"{display}: only .txt and .md files can be added"
+        return None, f"{display}: only {SUFFIX_LIST} files can be added"
     if len(data) > MAX_UPLOAD_BYTES:
         return None, f"{display}: {len(data):,} bytes is over the {MAX_UPLOAD_BYTES:,}-byte limit"
-    if b"\x00" in data[:8192]:
-        return None, f"{display}: looks binary (NUL bytes), not a text file"
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, f"{display}: is not valid UTF-8 (byte {exc.start}); save it as UTF-8"
-    if not text.strip():
-        return None, f"{display}: is empty"
-    return text, None
+        return extract(display, data), None
+    except Unreadable as exc:
+        return None, str(exc)
 
 
 def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload:
     """Write one upload into `folder` under a safe, unused name, unless refused or its text is already `known`."""
     display = Path(str(name).replace("\\", "/")).name or "upload"
-    text, problem = _problem(display, data)
-    if text is None:
+    got, problem = _problem(display, data)
+    if got is None:
         return Upload(display, None, "rejected", problem or "refused")
-    article, _ = parse_article(Path(display), text, "upload")
-    key = body_key(text, article.body_start)
+    key = body_key(got.text, got.body_start)
     if key in known:
         return Upload(display, None, "duplicate", f"{display}: the same text is already in the library; not added again")
     target = folder / safe_filename(display)

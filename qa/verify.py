@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answer import Citation
-from qa.chunking import chunk_article
-from qa.corpus import parse_article, read_source
+from qa.chunking import chunk_article, paragraph_label
+from qa.corpus import read_article
+from qa.ingest import Unreadable, kind
 
 
 @dataclass(frozen=True)
@@ -42,33 +43,36 @@ def _first_difference(a: str, b: str) -> int:
 
 
 def verify(citation: Citation) -> Verification:
-    """Re-read the cited file: its text at [start, end) must equal the citation's, and be paragraph ¶n."""
+    """Re-read the cited file (an HTML page or a PDF is extracted again): its text at [start, end) must equal the
+    citation's, and be paragraph ¶n (on the same page, for a PDF)."""
     path = Path(citation.path)
     problems: list[str] = []
-    try:
-        text = read_source(path)
-    except FileNotFoundError:
+    if not path.exists():
         return Verification(citation.passage_id, str(path), (f"{path} no longer exists",))
-    except (OSError, UnicodeDecodeError) as exc:
+    try:
+        article, _ = read_article(path, citation.doc_id)
+    except (OSError, Unreadable) as exc:
         return Verification(citation.passage_id, str(path), (f"{path} cannot be read ({exc})",))
+    text = article.text
+    source = "" if kind(path) == "text" else " of the text extracted from it"
     found = text[citation.start:citation.end]
     if found != citation.text:
         at = citation.start + _first_difference(found, citation.text)
         problems.append(
-            f"{path}: characters {citation.start}-{citation.end} differ from the cited text from character {at} "
+            f"{path}: characters {citation.start}-{citation.end}{source} differ from the cited text from character {at} "
             f"(file has {found[at - citation.start:at - citation.start + 40]!r}); the file changed after indexing"
         )
     for a, b in citation.highlights:
         if not 0 <= a < b <= len(citation.text):
             problems.append(f"highlight {a}-{b} lies outside the cited paragraph")
-    article, _ = parse_article(path, text, citation.doc_id)
     paragraphs = chunk_article(article).passages
     same = [p for p in paragraphs if (p.start, p.end) == (citation.start, citation.end) and p.text == citation.text]
     if not problems:
+        cited = paragraph_label(citation.n, citation.page)
         if not same:
             problems.append(f"{path}: the cited text is no longer a paragraph of its own")
-        elif same[0].n != citation.n:
-            problems.append(f"{path}: the cited text is now ¶{same[0].n}, not ¶{citation.n}")
+        elif (same[0].n, same[0].page) != (citation.n, citation.page):
+            problems.append(f"{path}: the cited text is now {paragraph_label(same[0].n, same[0].page)}, not {cited}")
     return Verification(citation.passage_id, str(path), tuple(problems))
 
 
@@ -86,6 +90,7 @@ def citation_from_dict(data: dict) -> Citation:
             highlights=tuple((int(h["start"]), int(h["end"])) for h in data.get("highlights", [])),
             score=float(data.get("score", 0.0)), rank=int(data.get("rank", 0)), section=data.get("section"),
             weak=bool(data.get("weak", False)), retrieval=float(data.get("retrieval", 0.0)),
+            page=None if data.get("page") is None else int(data["page"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"not a citation: missing or bad field {exc}") from None

@@ -287,3 +287,47 @@ def test_hostile_articles_and_questions_are_shown_as_text_and_run_nothing(watche
         jsLinks: [...document.querySelectorAll('[href]')].filter(a => /^\\s*javascript:/i.test(a.getAttribute('href'))).length,
     })""")
     assert found == {"images": 0, "iframes": 0, "scripts": 0, "jsLinks": 0}
+
+
+def test_web_pages_and_pdfs_are_uploaded_with_one_line_per_file_and_cited_by_page(watched, web_app, tmp_path):
+    from playwright.sync_api import expect
+
+    from documents import news_page, pdf_pages
+
+    page = watched.open(web_app.url)
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#library thead")).to_contain_text("Author")
+    pdf = write(tmp_path, "beacon report.pdf", pdf_pages(
+        [["The beacon on Hare Island was first lit in 1851 by the harbour trust."],
+         ["Keepers lived on Hare Island until 1962, when the beacon was automated and the keepers' cottage sold."]],
+        title="Hare Island Beacon"))
+    web = write(tmp_path, "otters.html", news_page("Otters Return to the Estuary", [
+        "Otters have returned to the Wend estuary for the first time in forty years, volunteers counting tracks said."]))
+    other = write(tmp_path, "notes.docx", b"PK\x03\x04")
+    page.locator("#upload input[type=file]").set_input_files([str(pdf), str(web), str(other)])
+    page.get_by_role("button", name="Add to library").click()
+    report = page.locator("#upload-report li")
+    expect(report).to_have_count(3)
+    expect(page.locator("#upload-report .sqa-up-added")).to_have_count(2)
+    expect(page.locator("#upload-report .sqa-up-rejected")).to_have_text(
+        "✗ notes.docx: only .txt, .md, .html, .htm or .pdf files can be added")
+    assert page.locator(".toast-body").count() == 0  # no stacked pop-up messages beside the report
+    row = page.locator("#library tbody tr", has_text="Otters Return to the Estuary")
+    expect(row).to_contain_text("Daniel Okafor")
+    expect(row).to_contain_text("from file metadata")
+    watched.shot("07-library-formats")
+
+    page.get_by_role("button", name="Add to library").click()  # nothing chosen: the report says so, replacing the last
+    expect(page.locator("#upload-report")).to_contain_text("Choose one or more")
+    expect(report).to_have_count(0)
+    assert page.locator(".toast-body").count() == 0
+
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "When were the keepers of the Hare Island beacon withdrawn?")
+    card = page.locator("#sources .sqa-card").first
+    expect(card).to_have_attribute("data-pid", re.compile(r"^beacon-report:\d+$"))
+    expect(card.locator(".sqa-meta")).to_contain_text("p. 2, ¶")
+    card.click()
+    expect(page.locator("#article .sqa-cited .sqa-pn")).to_contain_text("p. 2, ¶")
+    expect(page.locator("#article .sqa-verified")).to_contain_text("extracted again from the file")
+    watched.shot("08-pdf-citation")

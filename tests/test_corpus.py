@@ -70,7 +70,7 @@ def test_nested_folders_give_path_ids_and_hidden_folders_are_skipped(tmp_path):
 def test_missing_empty_and_file_paths_are_clear_errors(tmp_path):
     with pytest.raises(UserError, match="does not exist"):
         load_corpus(tmp_path / "nope")
-    with pytest.raises(UserError, match="no .txt or .md files"):
+    with pytest.raises(UserError, match="no .txt, .md, .html, .htm or .pdf files"):
         load_corpus(tmp_path)
     f = write(tmp_path, "x.txt", BODY)
     with pytest.raises(UserError, match="not a folder"):

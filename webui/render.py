@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from qa import Answer, Chunked, Citation, Upload, Verification
+from qa.chunking import paragraph_label
+from qa.ingest import SUFFIX_LIST
 
 _SPACES = re.compile(r"\s+")
 # Characters the chat's markdown renderer gives a meaning to; backslash-escaped so they show as themselves.
@@ -46,8 +48,8 @@ def cite_href(turn: int, marker: int) -> str:
 
 
 def source_line(c: Citation) -> str:
-    """Publisher · date · ¶n: where a citation comes from, as plain text."""
-    return " · ".join(x for x in (c.publisher or "unknown publisher", c.date or "undated", f"¶{c.n}") if x)
+    """Publisher · date · ¶n (p. 2, ¶n in a PDF): where a citation comes from, as plain text."""
+    return " · ".join(x for x in (c.publisher or "unknown publisher", c.date or "undated", paragraph_label(c.n, c.page)) if x)
 
 
 # --- chat messages (markdown) ------------------------------------------------------------------------------
@@ -146,9 +148,11 @@ def verification_note(citation: Citation, check: Verification) -> str:
     """Says whether the cited text was found again, unchanged, at its place in the source file."""
     name = Path(citation.path).name
     if check.ok:
+        text, how = (("the text extracted from ", "extracted again from the file") if Path(name).suffix.lower()
+                     in (".html", ".htm", ".pdf") else ("", "re-read from the file"))
         return (
-            f'<div class="sqa-verified">✓ Verified: [{citation.marker}] ¶{citation.n} is characters '
-            f"{citation.start}–{citation.end} of <code>{esc(name)}</code>, re-read from the file just now and "
+            f'<div class="sqa-verified">✓ Verified: [{citation.marker}] {esc(paragraph_label(citation.n, citation.page))} '
+            f"is characters {citation.start}–{citation.end} of {text}<code>{esc(name)}</code>, {how} just now and "
             f"identical to the cited text.</div>"
         )
     problems = "".join(f"<li>{esc(p)}</li>" for p in check.problems)
@@ -177,38 +181,51 @@ def article_view(chunk: Chunked, citation: Citation | None = None, check: Verifi
         text = marked(p.text, citation.highlights) if cited and citation else esc(p.text)
         body.append(
             f'<p class="sqa-par{" sqa-cited" if cited else ""}" data-pid="{esc(p.id)}">'
-            f'<span class="sqa-pn">¶{p.n}</span> {text}</p>'
+            f'<span class="sqa-pn">{esc(paragraph_label(p.n, p.page))}</span> {text}</p>'
         )
     return (f'<div class="sqa-article" data-doc="{esc(a.doc_id)}">{"".join(head)}'
             f'<div class="sqa-article-body">{"".join(body)}</div></div>')
 
 
+def _origin(article, key: str) -> str:
+    """Where a metadata field came from, as a small line under it ("from file metadata", "from text", "nowhere")."""
+    origin = article.origins.get(key)
+    if not origin:
+        return ""
+    return f'<div class="sqa-meta sqa-origin">{esc("nowhere" if origin == "nowhere" else "from " + origin)}</div>'
+
+
 def library_table(chunks: Sequence[Chunked]) -> str:
-    """The articles of the library: title, publisher, date, paragraphs kept and boilerplate dropped."""
+    """The articles of the library: title, publisher, date, author (each with where it came from), paragraphs
+    kept and boilerplate dropped."""
     if not chunks:
-        return empty_panel("Library", "No articles yet: add .txt or .md files below.")
+        return empty_panel("Library", f"No articles yet: add {SUFFIX_LIST} files below.")
     rows = []
     for c in chunks:
         a = c.article
         rows.append(
             f'<tr><td><a href="#" class="sqa-open" data-doc="{esc(a.doc_id)}">{esc(a.title)}</a>'
-            f'<div class="sqa-meta">{esc(Path(a.path).name)}</div></td>'
-            f"<td>{esc(a.publisher or '–')}</td><td class=\"sqa-date\">{esc(a.date or 'undated')}</td>"
+            f'<div class="sqa-meta">{esc(Path(a.path).name)}</div>{_origin(a, "title")}</td>'
+            f"<td>{esc(a.publisher or '–')}{_origin(a, 'publisher')}</td>"
+            f"<td class=\"sqa-date\">{esc(a.date or 'undated')}{_origin(a, 'date')}</td>"
+            f"<td>{esc(a.author or '–')}{_origin(a, 'author')}</td>"
             f'<td class="sqa-num">{len(c.passages)}</td><td class="sqa-num">{len(c.boilerplate)}</td></tr>'
         )
     total = sum(len(c.passages) for c in chunks)
     return (
         f'<div class="sqa-panel-head">{len(chunks)} articles, {total} paragraphs</div>'
-        '<table class="sqa-library"><thead><tr><th>Title (file)</th><th>Publisher</th><th>Date</th>'
+        '<table class="sqa-library"><thead><tr><th>Title (file)</th><th>Publisher</th><th>Date</th><th>Author</th>'
         '<th class="sqa-num">Paragraphs</th><th class="sqa-num">Boilerplate dropped</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table>'
     )
 
 
-def upload_report(results: Sequence[Upload], summary: str | None) -> str:
-    """What happened to each uploaded file, and to the index."""
+def upload_report(results: Sequence[Upload], summary: str | None, notice: str | None = None) -> str:
+    """What happened to each uploaded file, and to the index (or why nothing was done)."""
+    if notice:
+        return f'<div class="sqa-meta sqa-up-rejected">{esc(notice)}</div>'
     if not results:
-        return '<div class="sqa-meta">Choose .txt or .md files, then press “Add to library”.</div>'
+        return f'<div class="sqa-meta">Choose {SUFFIX_LIST} files, then press “Add to library”.</div>'
     icons = {"added": "✓", "duplicate": "=", "rejected": "✗", "empty": "!"}
     # An added file of which nothing was indexed is saved but not searchable: shown as a warning, not a success.
     kinds = ["empty" if r.status == "added" and r.paragraphs == 0 else r.status for r in results]

@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from qa import MODES, Answer, Filters, Upload, UserError, bench, verify
+from qa.ingest import SUFFIX_LIST
 from qa.uploads import MAX_UPLOAD_BYTES
 from webui import api, render
 from webui.assets import ARTICLE_JS, BRIDGE_JS
@@ -111,14 +112,16 @@ class Handlers:
         return (gr.Timer(active=active), *self.library())
 
     def upload(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> dict:
-        """Add uploaded .txt/.md files to the corpus folder and the index; what happened to each, as JSON."""
+        """Add uploaded files (.txt, .md, .html, .htm, .pdf) to the corpus folder and the index; what happened to
+        each, as JSON ("notice" says why nothing was done)."""
         try:
             engine = self.backend.engine()
         except UserError as exc:
             raise gr.Error(str(exc)) from None
         items = [(Path(f).name, Path(f).read_bytes()) for f in files or []]
         if not items:
-            raise gr.Error("choose one or more .txt or .md files first")
+            # Said in the upload report, which replaces the last one, rather than in a toast that stacks.
+            return {"results": [], "index": None, "notice": f"Choose one or more {SUFFIX_LIST} files first."}
         results, report = engine.add_files(items, progress=lambda desc, done, total: progress((done, total), desc=desc))
         return {"results": [asdict(r) for r in results], "index": report.summary() if report else None}
 
@@ -126,7 +129,7 @@ class Handlers:
         """Render an upload's outcome and refresh the library and the article filter."""
         outcome = outcome or {}
         results = [Upload(**r) for r in outcome.get("results", [])]
-        return (render.upload_report(results, outcome.get("index")), None, *self.library())
+        return (render.upload_report(results, outcome.get("index"), outcome.get("notice")), None, *self.library())
 
 
 def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Path | None = None) -> gr.Blocks:
@@ -178,8 +181,11 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
             with gr.Tab("Library", id="library") as library_tab:
                 library = gr.HTML(render.empty_panel("Library", "The articles appear when the index is ready."),
                                   elem_id="library")
-                files = gr.File(file_count="multiple", file_types=[".txt", ".md"], type="filepath",
-                                label=f"Add articles (.txt or .md, UTF-8, up to {MAX_UPLOAD_BYTES // 2**20} MB each)",
+                # No file_types: the browser's own "Invalid file type" toast names no file; the server's check says
+                # for each file why it is refused, in the report below.
+                files = gr.File(file_count="multiple", type="filepath",
+                                label=f"Add articles ({SUFFIX_LIST}; text as UTF-8; up to "
+                                      f"{MAX_UPLOAD_BYTES // 2**20} MB each)",
                                 elem_id="upload", height=140)
                 add_btn = gr.Button("Add to library", variant="primary", elem_id="add")
                 upload_html = gr.HTML(render.upload_report([], None), elem_id="upload-report")
@@ -203,7 +209,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
         demo.load(h.poll, None, [timer, *library_outputs], show_progress="hidden", **private)
         library_tab.select(h.library, None, library_outputs, **private)
         add_btn.click(h.upload, [files], [upload_json], api_name="upload_articles",
-                      api_description="Add .txt/.md files to the library; what happened to each file.").then(
+                      api_description="Add .txt, .md, .html, .htm or .pdf files to the library; what happened to each file.").then(
             h.show_upload, [upload_json], [upload_html, files, *library_outputs], **private)
         api.register(backend)
     return demo

@@ -1,0 +1,126 @@
+"""Reading a source file of any supported format into the text that spans refer to, and its metadata."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+PDF_SUFFIXES = (".pdf",)
+SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
+# For messages: ".txt, .md, .html, .htm or .pdf".
+SUFFIX_LIST = ", ".join(SUFFIXES[:-1]) + " or " + SUFFIXES[-1]
+FIELDS = ("title", "publisher", "date", "author")
+# Where a metadata field came from, as the Library tab says it.
+FROM_METADATA = "file metadata"
+FROM_TEXT = "text"
+FROM_NAME = "file name"
+FROM_NOWHERE = "nowhere"
+# Pages and PDFs extracted lately, by name and content hash: the same bytes give the same text (the extractors are
+# pinned), so re-reading an unchanged file (each start, each check of a citation) costs a hash, not an extraction.
+CACHE_SIZE = 64
+_cache: OrderedDict[tuple[str, str], Extracted] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+class Unreadable(Exception):
+    """A file that cannot be read as an article; the message names the file and what to do, in one line."""
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A file read as an article: its text (what every span refers to), where the body starts, and metadata.
+
+    `origins` says for each of title, publisher, date and author whether it came from the file's metadata (front
+    matter, HTML meta tags, PDF info), its text (first line, byline, dateline), its name, or nowhere. `pages` holds,
+    for a PDF, the offset in `text` at which each page starts (empty for other formats).
+    """
+
+    text: str
+    body_start: int = 0
+    title: str = ""
+    publisher: str | None = None
+    date: str | None = None
+    author: str | None = None
+    origins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    pages: tuple[int, ...] = ()
+    format: str = "text"
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def extracted(self) -> bool:
+        """Whether the text is extracted from the file (HTML, PDF) rather than the file itself."""
+        return self.format != "text"
+
+
+def kind(name: str | Path) -> str | None:
+    """The format of a file name by its suffix ("text", "html", "pdf"), or None when it is not read."""
+    suffix = Path(str(name)).suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in PDF_SUFFIXES:
+        return "pdf"
+    return None
+
+
+def extract(path: str | Path, data: bytes | None = None, name: str | None = None) -> Extracted:
+    """Read a file (or `data`, bytes named `name`) as an article; Unreadable says why it cannot be."""
+    path = Path(path)
+    name = name or path.name
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise Unreadable(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    fmt = kind(name)
+    if fmt is None:
+        raise Unreadable(f"{name}: only {SUFFIX_LIST} files are read")
+    if not data.strip():
+        raise Unreadable(f"{name}: is empty")
+    if fmt == "text":
+        from qa.ingest.text import read_text
+
+        return read_text(data, name)
+    key = (name, hashlib.sha256(data).hexdigest())
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    # Imported here: a corpus of text files never loads lxml, trafilatura or pypdf.
+    if fmt == "html":
+        from qa.ingest.html import read_html
+
+        got = read_html(data, name)
+    else:
+        from qa.ingest.pdf import read_pdf
+
+        got = read_pdf(data, name)
+    with _cache_lock:
+        _cache[key] = got
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return got
+
+
+def source_text(path: str | Path) -> str:
+    """The text of a source file as every span refers to it: for a text file the file itself (UTF-8, a leading
+    BOM removed, line ends kept); for HTML and PDF the text extracted from it, deterministically."""
+    path = Path(path)
+    if kind(path) in ("html", "pdf"):
+        return extract(path).text
+    return path.read_bytes().decode("utf-8-sig")
+
+
+
+def clear_cache() -> None:
+    """Forget the extracted pages and PDFs (a benchmark times real extractions)."""
+    with _cache_lock:
+        _cache.clear()

@@ -3,8 +3,14 @@
 import gradio as gr
 
 # The system's fonts: Gradio's bundled font files lack some bold glyphs, and nothing is fetched from font servers.
+# Primary buttons and subdued text a shade darker than Gradio's: white on its orange-500, and its grey footer, fall
+# short of the 4.5:1 contrast that body text needs (axe-core checks this in the browser tests).
 THEME = gr.themes.Default(font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
-                          font_mono=["ui-monospace", "DejaVu Sans Mono", "monospace"])
+                          font_mono=["ui-monospace", "DejaVu Sans Mono", "monospace"]).set(
+    button_primary_background_fill="*primary_700", button_primary_background_fill_dark="*primary_700",
+    button_primary_background_fill_hover="*primary_800", button_primary_background_fill_hover_dark="*primary_800",
+    body_text_color_subdued="*neutral_600",
+)
 
 # Passed to launch(css=...): Gradio 6 drops css given to Blocks(). Colours are variables, set again for Gradio's
 # dark mode (the `dark` class it puts on the body when the system asks for it), so every box keeps its contrast.
@@ -107,6 +113,10 @@ mark.sqa-hl-weak { background: var(--sqa-hl-weak-bg); color: var(--sqa-hl-fg); p
 .sqa-chip:hover, .sqa-chip:focus-visible { outline: 2px solid var(--sqa-info-line); }
 .sqa-chip-all { background: transparent; }
 #chips:empty, #chips:has(> div:empty) { display: none; }
+/* Gradio draws chat text at 80% opacity and the selected tab in orange-500: both too faint to read easily. */
+#chat .prose.chatbot.md { opacity: 1 !important; }
+button[role="tab"][aria-selected="true"] { color: #c2410c !important; }
+.dark button[role="tab"][aria-selected="true"] { color: #fdba74 !important; }
 /* One control clears the chat: the "New chat" button (the chat's own trash icon would leave the saved copy). */
 #chat button[aria-label="Clear"] { display: none !important; }
 #sqa-tip { position: fixed; z-index: 1000; max-width: min(420px, 90vw); padding: 6px 10px; border-radius: 6px;
@@ -252,6 +262,11 @@ const relabel = () => {
     const label = `${who === 'user' ? 'Question' : 'Answer'}: ${text}`;
     if (text && el.getAttribute('aria-label') !== label) el.setAttribute('aria-label', label);
   });
+  // The file drop zone's name must hold its visible words, which voice control users say to click it.
+  doc.querySelectorAll('#upload .upload-container[aria-label]').forEach((el) => {
+    const text = el.innerText.replace(/\s+/g, ' ').trim();
+    if (text && el.getAttribute('aria-label') !== text) el.setAttribute('aria-label', text);
+  });
   // Cards re-rendered after a click keep the highlight of the citation on show.
   if (window.sqaLast) activate(window.sqaLast.turn, window.sqaLast.n, null);
 };
@@ -281,6 +296,11 @@ const show = (tries) => {
   if (!body) return;
   const cited = body.querySelector('.sqa-cited');
   if (!body.offsetParent) { if (tries < 50) setTimeout(() => show(tries + 1), 100); return; }
+  if (cited && body.scrollHeight <= body.clientHeight + 1) {
+    // A narrow screen: the article is part of the page, not a box of its own, so the page scrolls to the paragraph.
+    cited.scrollIntoView({block: 'center'});
+    return;
+  }
   // The paragraph before the cited one stays in sight as context, unless that would push the cited one down too far.
   const before = cited && cited.previousElementSibling;
   const top = !cited ? 0 : (before && cited.offsetTop - before.offsetTop < body.clientHeight / 3 ? before.offsetTop : cited.offsetTop - 8);

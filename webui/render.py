@@ -222,7 +222,8 @@ def article_view(chunk: Chunked, citation: Citation | None = None, check: Verifi
             f'<span class="sqa-pn">¶{p.n}</span> {text}</p>'
         )
     return (f'<div class="sqa-article" data-doc="{esc(a.doc_id)}">{"".join(head)}'
-            f'<div class="sqa-article-body">{"".join(body)}</div></div>')
+            # Focusable, so that a keyboard can scroll it too.
+            f'<div class="sqa-article-body" tabindex="0" role="region" aria-label="Article text">{"".join(body)}</div></div>')
 
 
 def library_table(chunks: Sequence[Chunked]) -> str:

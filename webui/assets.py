@@ -159,7 +159,7 @@ th [data-tip] { border-bottom: 1px dotted currentColor; }
 /* Phones and narrow windows: everything in one column, no box scrolling inside the page. */
 @media (max-width: 760px) {
   #intro p { display: none; }
-  #top { gap: 4px; flex-direction: column; }
+  #top, #bench-top { gap: 4px; flex-direction: column; }
   #chat { height: auto !important; max-height: none !important; }
   #chat > div, #chat .bubble-wrap { max-height: none !important; height: auto !important; overflow: visible !important; }
   .sqa-back { display: inline-block; }
@@ -171,6 +171,12 @@ th [data-tip] { border-bottom: 1px dotted currentColor; }
   .sqa-library td:not(:first-child) { display: inline-block; width: auto; }
   .sqa-library td:not(:first-child)::before { content: attr(data-label) ": "; color: var(--sqa-muted); }
   .sqa-chart-row { grid-template-columns: 6.5em 1fr 4em; }
+  /* The Benchmark tables fit the screen instead of scrolling sideways: narrower cells, figures may wrap. */
+  .sqa-bench { font-size: 0.84em; }
+  .sqa-bench th, .sqa-bench td { padding: 4px 4px; }
+  .sqa-bench td { white-space: normal; }
+  .sqa-bench tbody th { min-width: 0; }
+  .sqa-bench .sqa-code { display: block; }
 }
 """
 

@@ -146,7 +146,7 @@ class BenchTab:
         """The Benchmark tab with its events wired; must be called inside a gr.Tabs of the page's Blocks."""
         private: dict[str, Any] = {"api_visibility": "private"}
         with gr.Tab("Benchmark", id="benchmark") as tab:
-            with gr.Row():
+            with gr.Row(elem_id="bench-top"):
                 gr.HTML(render_bench.intro(bench.queries_name(bench.DEFAULT_QUERIES)), elem_id="bench-intro")
                 with gr.Column(scale=0, min_width=180):
                     run_btn = gr.Button(RUN_LABEL, variant="primary", elem_id="bench-run")

@@ -24,8 +24,8 @@ def intro(queries: str) -> str:
         '<div class="sqa-bench-intro"><div class="sqa-panel-head">Benchmark</div>'
         f'<div class="sqa-meta">Run asks every question of the shipped set (<code>{esc(queries)}</code>) in the bm25, '
         "dense and hybrid modes and times a fresh index build, like <code>python -m qa bench</code>: recall, MRR, "
-        "nDCG, abstention and latency per stage. It takes about a minute on two cores; questions in the Ask tab are "
-        "still answered meanwhile, more slowly.</div></div>"
+        "nDCG, abstention and latency per stage. It takes about a minute on two cores, in a process of its own at a "
+        "lower priority, so questions in the Ask tab are answered meanwhile at about their usual speed.</div></div>"
     )
 
 

@@ -62,8 +62,8 @@ def serve(backend: Backend, host: str, port: int, block: bool = True, bench_out:
         inbrowser=False, css=CSS, theme=THEME, show_error=True, prevent_thread_lock=True,
         # Gradio refuses larger files before they reach the server's disk; the engine's own limit says why below this.
         max_file_size=4 * MAX_UPLOAD_BYTES,
-        # Gradio serves no file outside its own assets and uploads (no allowed_paths: the benchmark charts reach the
-        # page as images copied into Gradio's cache). The articles, the index and the benchmark folder are named here
+        # Gradio serves no file outside its own assets and uploads (no allowed_paths: the Benchmark tab draws its
+        # charts in HTML). The articles, the index and the benchmark folder are named here
         # too, so nothing can open them later (the page shows articles through the API, as escaped text).
         blocked_paths=[str(backend.settings.corpus.resolve()), str(backend.settings.index_path.resolve()), str(bench_out)],
     )

@@ -92,9 +92,9 @@ class Handlers:
         for turn, answer in enumerate(answers):
             chat += [{"role": "user", "content": render.question_message(answer.question)},
                      {"role": "assistant", "content": render.answer_message(answer, turn)}]
-        last = next((a for a in reversed(answers) if a.status != "invalid"), None)
-        turn = answers.index(last) if last is not None else 0
-        sources = render.source_cards(last, turn) if last is not None else render.empty_panel("Sources", render.SOURCES_HINT)
+        turn = next((t for t in range(len(answers) - 1, -1, -1) if answers[t].status != "invalid"), None)
+        sources = (render.source_cards(answers[turn], turn) if turn is not None
+                   else render.empty_panel("Sources", render.SOURCES_HINT))
         return chat, [a.to_dict() for a in answers], sources
 
     def cite(self, stored: list[dict], evt: gr.EventData) -> str:

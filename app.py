@@ -53,21 +53,24 @@ def serve(backend: Backend, host: str, port: int, block: bool = True, bench_out:
 
     The Benchmark tab saves and reads runs under `bench_out` (default bench/out/, or SOURCEQA_BENCH_OUT).
     """
-    backend.start()
     bench_out = (bench_out or bench.OUT_ROOT).resolve()
     demo = build_ui(backend, bench_out=bench_out)
     demo.queue(default_concurrency_limit=2)
     demo.launch(
         server_name=host, server_port=port,
         share=False,  # never a public link, whatever GRADIO_SHARE says
-        inbrowser=False, css=CSS, theme=THEME, show_error=True, prevent_thread_lock=not block,
+        inbrowser=False, css=CSS, theme=THEME, show_error=True, prevent_thread_lock=True,
         # Gradio refuses larger files before they reach the server's disk; the engine's own limit says why below this.
         max_file_size=4 * MAX_UPLOAD_BYTES,
-        # Gradio serves no file outside its own assets and uploads (no allowed_paths: the benchmark charts reach the
-        # page as images copied into Gradio's cache). The articles, the index and the benchmark folder are named here
+        # Gradio serves no file outside its own assets and uploads (no allowed_paths: the Benchmark tab draws its
+        # charts in HTML). The articles, the index and the benchmark folder are named here
         # too, so nothing can open them later (the page shows articles through the API, as escaped text).
         blocked_paths=[str(backend.settings.corpus.resolve()), str(backend.settings.index_path.resolve()), str(bench_out)],
     )
+    # The model and index load only once the page is served: they would otherwise slow the server's own start.
+    backend.start()
+    if block:
+        demo.block_thread()
     return demo
 
 

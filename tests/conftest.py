@@ -124,8 +124,11 @@ def ten_questions(tmp_path, monkeypatch) -> Path:
     lines = lines[:8] + lines[-2:]
     path = tmp_path / "ten.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from webui.benchtab import BenchRunner
+
     monkeypatch.setattr(qa_bench, "DEFAULT_QUERIES", path)
     monkeypatch.setattr(qa_bench, "run_shipped", functools.partial(qa_bench.run_shipped, build=False))
+    monkeypatch.setattr(BenchRunner, "build_index", False)  # the app's run, in its own process
     return path
 
 

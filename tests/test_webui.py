@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import app
@@ -44,8 +46,16 @@ def test_answer_and_refusal_messages_escape_article_text():
     c = citation()
     answered = Answer("q", "answered", (AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0),), (c,))
     msg = render.answer_message(answered, turn=3)
-    assert_inert(msg.replace("[[1]](#cite-3-1)", ""), markdown=True)
-    assert msg.endswith("every spring\\. [[1]](#cite-3-1)")
+    # The page's own links (the marker, with the cited sentence as its title, and "copy") and the references box.
+    own = re.findall(r'\[\[1\]\]\(#cite-3-1 "[^"]*"\)|\[Copy answer with references\]\(#copy-3\)|<div class="sqa-refs">|</div>',
+                     msg)
+    assert len(own) == 4
+    bare = msg
+    for piece in own:
+        bare = bare.replace(piece, "")
+    assert_inert(bare, markdown=True)
+    assert msg.startswith("Falcons cross the sea &lt;script&gt;") and "every spring\\. [[1]](#cite-3-1 \"Falcons" in msg
+    assert "\\[1\\] Title &lt;script&gt;" in msg and "&lt;b&gt;Pub&lt;/b&gt; · 2020 · ¶1" in msg
     refusal = render.answer_message(Answer("q", "not_in_sources", (), (c,), message="nothing"), turn=0)
     assert_inert(refusal.replace('<div class="sqa-nis">', "").replace("</div>", "").replace("[[1]](#cite-0-1)", ""), markdown=True)
     assert refusal.startswith('<div class="sqa-nis">') and "Not in the sources" in refusal
@@ -118,7 +128,7 @@ def test_backend_reports_progress_until_ready_and_refuses_questions_meanwhile(tm
     status = backend.status
     assert (status.phase, status.done, status.total) == (render.STARTING, 10, 82)
     bar = render.status_bar(status.phase, status.detail, status.done, status.total)
-    assert "<progress max=\"82\" value=\"10\">" in bar and "Embedding passages" in bar
+    assert "<progress max=\"82\" value=\"10\" aria-label=\"Index build progress\">" in bar and "Embedding passages" in bar
     with pytest.raises(NotReady, match=r"still being prepared: embedding passages \(10/82\)"):
         backend.engine()
     assert not backend.ready
@@ -131,3 +141,43 @@ def test_backend_failure_is_shown_not_hidden_in_a_thread(encoder, tmp_path):
     assert backend.status.phase == render.FAILED and "missing" in backend.status.detail
     with pytest.raises(NotReady, match="could not be opened"):
         backend.engine()
+
+
+def test_partial_answers_read_as_answers_with_a_note_and_unknown_statuses_as_refusals():
+    c = citation(text="Falcons cross the sea.")
+    sentence = AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0)
+    partial = render.answer_message(Answer("q", "partial", (sentence,), (c,), message="The articles mention X but not Y."), 0)
+    assert "Falcons cross the sea\\. [[1]](#cite-0-1" in partial
+    assert '<div class="sqa-partial">' in partial and "The articles mention X but not Y\\." in partial
+    assert "sqa-weak-head" not in render.source_cards(Answer("q", "partial", (sentence,), (c,)), 0)
+    unknown = render.answer_message(Answer("q", "someday", (), (c,), message="?"), 0)
+    assert unknown.startswith('<div class="sqa-nis">') and "Not in the sources" in unknown
+    assert "sqa-weak-head" in render.source_cards(Answer("q", "someday", (), (c,)), 0)
+
+
+def test_card_score_says_what_it_means():
+    cards = render.source_cards(Answer("q", "answered", (), (citation(score=0.734),)), turn=0)
+    assert f'<span class="sqa-score" title="{render.SCORE_TIP}">score 0.73</span>' in cards
+    assert render.SCORE_TIP == "How strongly this passage supports the answer, 0 to 1"
+
+
+def test_no_match_and_chips_escape_what_the_user_typed():
+    assert_inert(render.no_match_message(f"from {HOSTILE}").replace('<div class="sqa-nomatch">', "").replace(
+        "</div>", ""), markdown=True)
+    chips = render.setting_chips([("date_from", f"from {HOSTILE}"), ("mode", "mode: bm25")])
+    assert_inert(chips)
+    assert chips.count('class="sqa-chip"') == 2 and 'data-clear="all"' in chips
+    assert render.setting_chips([]) == ""
+
+
+def test_stored_turns_come_back_as_the_same_answers():
+    from webui.stored import restore, restore_all
+
+    c = citation()
+    answer = Answer("q", "answered", (AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0),), (c,), notes=("n",))
+    again = restore(answer.to_dict())
+    assert again is not None and again.citations == answer.citations and again.sentences == answer.sentences
+    assert render.answer_message(again, 0) == render.answer_message(answer, 0)
+    newer = {**answer.to_dict(), "support": 0.9, "citations": [{**c.to_dict(), "support": 0.9}]}  # fields from a newer app
+    assert restore(newer).citations == answer.citations
+    assert restore_all([answer.to_dict(), {"question": "broken"}, "junk", None]) == [again]

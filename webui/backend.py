@@ -43,15 +43,20 @@ class Backend:
 
     @property
     def status(self) -> Status:
-        """The current start-up status (read by the page's timer); once ready, says if the index could not be saved."""
+        """The current status (read by the page's timer); once ready, the latest build's figures, as the log has them.
+
+        After an upload these are the figures of the build that added it; an index that could not be saved says so.
+        """
         with self._lock:
             status = self._status
         report = self._engine.last_report if self._engine is not None else None
-        if status.phase == READY and report is not None and not report.saved:
-            detail = (f"{status.detail}. The index could not be saved ({report.save_error}), so it is served from "
-                      "memory and will be built again at the next start")
-            return replace(status, detail=detail)
-        return status
+        if status.phase != READY or report is None:
+            return status
+        detail = replace(report, saved=True).summary()  # the same line as the log's, without its own save note
+        if not report.saved:
+            detail += (f". The index could not be saved ({report.save_error}), so it is served from memory and will "
+                       "be built again at the next start")
+        return replace(status, detail=detail)
 
     def _set(self, status: Status) -> None:
         with self._lock:
@@ -82,11 +87,8 @@ class Backend:
             self._set(Status(FAILED, message))
             raise
         self._engine = engine
-        took = time.perf_counter() - began
-        how = (f"saved index loaded in {took:.1f} s" if report.loaded else
-               f"index built in {took:.1f} s: {report.embedded} texts embedded, {report.reused} reused from the cache")
-        self._set(Status(READY, how))
-        log.info("ready: %s", report.summary())
+        self._set(Status(READY, "ready"))  # the status line then shows the engine's latest build report
+        log.info("ready in %.1f s (model and index): %s", time.perf_counter() - began, report.summary())
         return engine
 
     def start(self) -> threading.Thread:

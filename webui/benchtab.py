@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import logging
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from PIL import Image
 
 from qa import UserError, bench
 from qa.bench import BenchView
-from qa.report import LATENCY_PNG, METRICS_PNG
+from qa.settings import ENV
 from webui import render_bench
 from webui.backend import Backend
 from webui.render import sentence
@@ -25,8 +28,13 @@ class Busy(UserError):
     """A benchmark run is already in progress (one at a time for the whole app)."""
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 class BenchRunner:
-    """Runs the shipped question set on the app's engine through qa.bench, one run at a time, and reads saved runs."""
+    """Runs the shipped question set through qa.bench in a process of its own, one run at a time; reads saved runs."""
+
+    build_index = True  # time a fresh index build too, as `python -m qa bench` does
 
     def __init__(self, backend: Backend, out_root: Path) -> None:
         """Runs go into, and are read from, `out_root` (bench/out/ unless the app was told otherwise)."""
@@ -45,25 +53,50 @@ class BenchRunner:
         return bench.latest_view(self.out_root)
 
     def run(self, progress: bench.Progress | None = None) -> BenchView:
-        """Run the shipped set on the open engine, save it as the latest run and return its view; Busy if one runs."""
-        engine = self.backend.engine()  # NotReady while the index is being prepared
+        """Run the shipped set in its own process, save it as the latest run and return its view; Busy if one runs.
+
+        The run opens its own engine from the app's settings (the app's index is already saved, so it loads), in a
+        process of its own: the web server's interpreter stays free for the chat meanwhile.
+        """
+        self.backend.engine()  # NotReady while the index is being prepared
         if not self._lock.acquire(blocking=False):
             stage, done, total = self._progress or ("starting", 0, 0)
             raise Busy(f"a benchmark is already running ({stage}, {done}/{total}), perhaps started from another "
                        "page: its report appears here when it finishes")
-
-        def report(stage: str, done: int, total: int) -> None:
-            self._progress = (stage, done, total)
-            if progress is not None:
-                progress(stage, done, total)
-
         try:
             self._progress = ("starting", 0, 0)
-            # The engine is shared with the chat, which keeps answering meanwhile (it is thread-safe).
-            return bench.run_shipped(engine, report, out_root=self.out_root)
+            self._run_process(progress)
+            return self.view()
         finally:
             self._progress = None
             self._lock.release()
+
+    def _run_process(self, progress: bench.Progress | None) -> None:
+        """Start `python -m webui.benchjob`, pass its progress on, and raise a UserError if it fails."""
+        settings = self.backend.settings
+        env = {**os.environ, **{var: str(getattr(settings, name)) for name, var in ENV.items()
+                                if getattr(settings, name, None) is not None}}
+        command = [sys.executable, "-m", "webui.benchjob", "--queries", str(bench.DEFAULT_QUERIES),
+                   "--out-root", str(self.out_root)] + ([] if self.build_index else ["--no-build"])
+        error = ""
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as log_file:
+            with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log_file, text=True,
+                                  encoding="utf-8") as proc:
+                for line in proc.stdout:
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        continue  # a library's own print
+                    if "stage" in event:
+                        self._progress = (str(event["stage"]), int(event["done"]), int(event["total"]))
+                        if progress is not None:
+                            progress(*self._progress)
+                    error = str(event.get("error", error))
+            if proc.returncode != 0:
+                log_file.seek(0)
+                lines = [line for line in log_file.read().splitlines() if line.strip()]
+                why = error or (lines[-1] if lines else f"exit status {proc.returncode}")
+                raise UserError(f"the benchmark run failed: {why}")
 
 
 class BenchTab:
@@ -75,12 +108,11 @@ class BenchTab:
 
     def show(self, view: BenchView) -> tuple[Any, ...]:
         """The tab's outputs for a view: summary, metric table, comparison, latency table and the two charts."""
-        charts = {p.name: _picture(p) for p in view.charts}
-        images = [gr.update(value=charts[name], visible=True) if charts.get(name) else gr.update(value=None, visible=False)
-                  for name in (METRICS_PNG, LATENCY_PNG)]
+        report = view.report
         return (render_bench.summary(view, self.runner.out_root, self.runner.running),
-                render_bench.quality_table(view.report), render_bench.comparison(view),
-                render_bench.latency_table(view.report), *images)
+                render_bench.quality_table(report), render_bench.comparison(view),
+                render_bench.latency_table(report), render_bench.metrics_chart(report),
+                render_bench.latency_chart(report))
 
     def refresh(self) -> tuple[Any, ...]:
         """Read the latest saved run again (another page or the command line may have made one)."""
@@ -114,7 +146,7 @@ class BenchTab:
         """The Benchmark tab with its events wired; must be called inside a gr.Tabs of the page's Blocks."""
         private: dict[str, Any] = {"api_visibility": "private"}
         with gr.Tab("Benchmark", id="benchmark") as tab:
-            with gr.Row():
+            with gr.Row(elem_id="bench-top"):
                 gr.HTML(render_bench.intro(bench.queries_name(bench.DEFAULT_QUERIES)), elem_id="bench-intro")
                 with gr.Column(scale=0, min_width=180):
                     run_btn = gr.Button(RUN_LABEL, variant="primary", elem_id="bench-run")
@@ -122,30 +154,11 @@ class BenchTab:
             quality = gr.HTML("", elem_id="bench-quality")
             compare = gr.HTML("", elem_id="bench-compare")
             latency = gr.HTML("", elem_id="bench-latency-panel")
-            # One chart per row: the metrics chart is wide, and side by side its labels become too small to read.
-            # No label badge: it would cover the chart's own title.
-            charts = [gr.Image(label=name, show_label=False, type="pil", format="png", interactive=False, visible=False,
-                               elem_id=elem, buttons=["download", "fullscreen"])
-                      for name, elem in (("Metrics by mode", "bench-metrics-chart"),
-                                         ("Latency by stage (p50)", "bench-latency-chart"))]
+            # Charts in HTML, not the report's PNGs: their labels never overlap and they narrow to a phone.
+            charts = [gr.HTML("", elem_id="bench-metrics-chart"), gr.HTML("", elem_id="bench-latency-chart")]
         outputs = [summary, quality, compare, latency, *charts]
         tab.select(self.refresh, None, outputs, show_progress="hidden", **private)
         run_btn.click(self.start, None, [run_btn, summary], queue=False, **private).then(
             self.run, None, outputs, show_progress_on=[summary], **private).then(
             self.finish, None, [run_btn, summary], queue=False, **private)
         return tab
-
-
-def _picture(path: Path) -> Image.Image | None:
-    """A chart read into memory, or None when its file is unreadable.
-
-    Handed to Gradio as an image, not a path, so the server copies it into its own cache and never has to serve
-    the benchmark folder (which also holds load-test corpora, indexes and logs).
-    """
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return image.copy()
-    except OSError as exc:
-        logging.getLogger(__name__).warning("benchmark chart %s could not be read (%s); not shown", path, exc)
-        return None

@@ -17,6 +17,12 @@ _MD_PUNCTUATION = set("\\`*_{}[]()#+-.!|~:$=^")
 _HTML_SPECIAL = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#x27;"}
 
 SOURCES_HINT = "Ask a question: the passages its answer cites appear here, with the supporting sentence highlighted."
+# What the number on a source card means (one place, so a change of the score's meaning is one edit).
+SCORE_LABEL = "score"
+SCORE_TIP = "How strongly this passage supports the answer, 0 to 1"
+# Statuses drawn as an answer; every other one (not_in_sources, or one this page does not know) as a refusal.
+ANSWER_STATUSES = ("answered", "partial")
+PENDING = "Searching the articles…"
 
 STARTING = "starting"
 READY = "ready"
@@ -58,12 +64,30 @@ def question_message(question: str) -> str:
     return md_text(question)
 
 
+def _marker_link(turn: int, marker: int, cited: str) -> str:
+    """[n] as a link; its title carries the cited sentence, which the page shows on hover and focus."""
+    title = f' "{md_text(cited)}"' if cited else ""
+    return f"[[{marker}]]({cite_href(turn, marker)}{title})"
+
+
+def references(answer: Answer) -> str:
+    """The answer's citations as reference lines, "[n] Title. Publisher · date · ¶n", in markdown."""
+    lines = [f"\\[{c.marker}\\] {md_text(c.title)}. {md_text(source_line(c))}" for c in answer.citations]
+    return "<br>\n".join(lines)
+
+
 def answer_message(answer: Answer, turn: int) -> str:
     """An answer as a chat message: its sentences with clickable [n] markers, or a visibly different refusal."""
     notes = "".join(f"\n\n*{md_text(n)}*" for n in answer.notes)
-    if answer.status == "answered":
-        body = " ".join(f"{md_text(s.text)} [[{s.marker}]]({cite_href(turn, s.marker)})" for s in answer.sentences)
-        return body + notes
+    if answer.status in ANSWER_STATUSES:
+        cited = {c.marker: c.sentence for c in answer.citations}
+        body = " ".join(f"{md_text(s.text)} {_marker_link(turn, s.marker, s.text or cited.get(s.marker, ''))}"
+                        for s in answer.sentences)
+        if answer.status == "partial":  # the articles answer part of the question: said next to the answer
+            body += (f'\n\n<div class="sqa-partial">\n\n**Partly answered.** {md_text(answer.message)}\n\n</div>')
+        refs = (f'\n\n<div class="sqa-refs">\n\n{references(answer)}\n\n</div>' if answer.citations else "")
+        # The page's script copies the message's text (sentences, markers and references) on this link.
+        return f"{body}{notes}{refs}\n\n[Copy answer with references](#copy-{turn})"
     if answer.status == "invalid":
         return f'<div class="sqa-invalid">\n\n**Not a question I can search:** {md_text(answer.message)}\n\n</div>'
     closest = " · ".join(
@@ -82,6 +106,17 @@ def answer_message(answer: Answer, turn: int) -> str:
 def notice_message(text: str) -> str:
     """A message from the app itself (not from the articles), e.g. that the index is still being built."""
     return f'<div class="sqa-invalid">\n\n{md_text(sentence(text))}\n\n</div>'
+
+
+def no_match_message(filters: str) -> str:
+    """The reply when the filters leave no article to search: says so, instead of "not in the sources"."""
+    return (f'<div class="sqa-nomatch">\n\n**No article matches the filters** ({md_text(filters)}), so nothing was '
+            "searched. Clear or widen them (the × on the settings above the question) and ask again.\n\n</div>")
+
+
+def pending_message() -> str:
+    """The reply shown while an answer is on its way."""
+    return f'<div class="sqa-pending">\n\n{md_text(PENDING)}\n\n</div>'
 
 
 def sentence(text: str) -> str:
@@ -121,7 +156,7 @@ def source_cards(answer: Answer | None, turn: int) -> str:
     """The sources of the last answer as cards; a click on one opens the article at the cited paragraph."""
     if answer is None or not answer.citations:
         return empty_panel("Sources", SOURCES_HINT)
-    weak = answer.status != "answered"
+    weak = answer.status not in ANSWER_STATUSES
     head = (
         '<div class="sqa-panel-head sqa-weak-head">Not in the sources: the closest passages, which do not answer the question</div>'
         if weak else f'<div class="sqa-panel-head">Sources of the answer ({len(answer.citations)})</div>'
@@ -133,10 +168,15 @@ def source_cards(answer: Answer | None, turn: int) -> str:
             f'data-cite="{turn}-{c.marker}" data-pid="{esc(c.passage_id)}" title="Open the article at ¶{c.n}">'
             f'<div class="sqa-card-top"><span class="sqa-marker">[{c.marker}]</span> '
             f'<span class="sqa-card-title">{esc(c.title)}</span></div>'
-            f'<div class="sqa-meta">{esc(source_line(c))} · score {c.score:.2f}{" · weak" if c.weak else ""}</div>'
+            f'<div class="sqa-meta">{esc(source_line(c))} · {score(c)}{" · weak" if c.weak else ""}</div>'
             f'<div class="sqa-quote">{_excerpt(c)}</div></div>'
         )
     return f'<div class="sqa-sources">{head}{"".join(cards)}</div>'
+
+
+def score(c: Citation) -> str:
+    """A card's score, with what it means on hover."""
+    return f'<span class="sqa-score" title="{esc(SCORE_TIP)}">{esc(SCORE_LABEL)} {c.score:.2f}</span>'
 
 
 def empty_panel(title: str, hint: str) -> str:
@@ -167,7 +207,9 @@ def article_view(chunk: Chunked, citation: Citation | None = None, check: Verifi
         f"{len(chunk.passages)} paragraphs · {len(chunk.boilerplate)} boilerplate paragraphs dropped · "
         f"file {Path(a.path).name}"
     )
-    head = [f'<div class="sqa-article-head"><div class="sqa-article-title">{esc(a.title)}</div>',
+    # On a narrow screen the article sits below the chat: this link scrolls back to the marker that opened it.
+    back = '<a href="#chat" class="sqa-back">↑ Back to the answer</a>' if citation is not None else ""
+    head = [f'<div class="sqa-article-head">{back}<div class="sqa-article-title">{esc(a.title)}</div>',
             f'<div class="sqa-meta">{esc(meta)}</div><div class="sqa-meta">{esc(facts)}</div>']
     if citation is not None and check is not None:
         head.append(verification_note(citation, check))
@@ -184,7 +226,8 @@ def article_view(chunk: Chunked, citation: Citation | None = None, check: Verifi
             f'<span class="sqa-pn">{esc(paragraph_label(p.n, p.page))}</span> {text}</p>'
         )
     return (f'<div class="sqa-article" data-doc="{esc(a.doc_id)}">{"".join(head)}'
-            f'<div class="sqa-article-body">{"".join(body)}</div></div>')
+            # Focusable, so that a keyboard can scroll it too.
+            f'<div class="sqa-article-body" tabindex="0" role="region" aria-label="Article text">{"".join(body)}</div></div>')
 
 
 def _origin(article, key: str) -> str:
@@ -204,12 +247,13 @@ def library_table(chunks: Sequence[Chunked]) -> str:
     for c in chunks:
         a = c.article
         rows.append(
-            f'<tr><td><a href="#" class="sqa-open" data-doc="{esc(a.doc_id)}">{esc(a.title)}</a>'
+            f'<tr><td data-label="Title"><a href="#" class="sqa-open" data-doc="{esc(a.doc_id)}">{esc(a.title)}</a>'
             f'<div class="sqa-meta">{esc(Path(a.path).name)}</div>{_origin(a, "title")}</td>'
-            f"<td>{esc(a.publisher or '–')}{_origin(a, 'publisher')}</td>"
-            f"<td class=\"sqa-date\">{esc(a.date or 'undated')}{_origin(a, 'date')}</td>"
-            f"<td>{esc(a.author or '–')}{_origin(a, 'author')}</td>"
-            f'<td class="sqa-num">{len(c.passages)}</td><td class="sqa-num">{len(c.boilerplate)}</td></tr>'
+            f"<td data-label=\"Publisher\">{esc(a.publisher or '–')}{_origin(a, 'publisher')}</td>"
+            f"<td class=\"sqa-date\" data-label=\"Date\">{esc(a.date or 'undated')}{_origin(a, 'date')}</td>"
+            f"<td data-label=\"Author\">{esc(a.author or '–')}{_origin(a, 'author')}</td>"
+            f'<td class="sqa-num" data-label="Paragraphs">{len(c.passages)}</td>'
+            f'<td class="sqa-num" data-label="Boilerplate dropped">{len(c.boilerplate)}</td></tr>'
         )
     total = sum(len(c.passages) for c in chunks)
     return (
@@ -236,12 +280,26 @@ def upload_report(results: Sequence[Upload], summary: str | None, notice: str | 
     return f'<ul class="sqa-uploads">{items}</ul>{note}'
 
 
-def status_bar(phase: str, detail: str, done: int = 0, total: int = 0, chunks: Sequence[Chunked] = ()) -> str:
-    """The line at the top of the page: preparing (with progress), ready (with the library's size), or failed."""
-    if phase == READY:
-        size = f"{len(chunks)} articles, {sum(len(c.passages) for c in chunks)} paragraphs"
-        return f'<div class="sqa-status sqa-ready">✓ Ready: {size}. {esc(sentence(detail))}.</div>'
+def status_bar(phase: str, detail: str, done: int = 0, total: int = 0) -> str:
+    """The line at the top of the page: preparing (with progress), ready (with the latest build's figures), or failed."""
+    if phase == READY:  # `detail` is the latest build's summary: its counts are the library's current size
+        return f'<div class="sqa-status sqa-ready" role="status">✓ Ready. Index: {esc(detail)}.</div>'
     if phase == FAILED:
         return f'<div class="sqa-status sqa-failed">✗ The index could not be opened: {esc(detail)}</div>'
-    bar = f' <progress max="{total}" value="{done}"></progress> {done}/{total}' if total else ""
-    return f'<div class="sqa-status sqa-busy">Preparing the index… {esc(sentence(detail))}{bar}</div>'
+    bar = (f' <progress max="{total}" value="{done}" aria-label="Index build progress"></progress> {done}/{total}'
+           if total else "")
+    return f'<div class="sqa-status sqa-busy" role="status">Preparing the index… {esc(sentence(detail))}{bar}</div>'
+
+
+def setting_chips(active: Sequence[tuple[str, str]]) -> str:
+    """The settings that differ from the defaults, as chips by the question box; each × puts one back, or all."""
+    if not active:
+        return ""
+    chips = [
+        f'<button type="button" class="sqa-chip" data-clear="{esc(name)}" aria-label="Clear {esc(text)}">'
+        f'{esc(text)} <span aria-hidden="true">×</span></button>'
+        for name, text in active
+    ]
+    if len(active) > 1:
+        chips.append('<button type="button" class="sqa-chip sqa-chip-all" data-clear="all">Clear all</button>')
+    return f'<div class="sqa-chips" role="group" aria-label="Active settings">{"".join(chips)}</div>'

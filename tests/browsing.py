@@ -1,0 +1,101 @@
+"""Browser plumbing shared by the browser tests: Debian's Chromium under Playwright, watched pages, sizes, axe-core."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "test-artifacts"
+# axe-core from npm (package.json; `npm ci` installs it), injected into the page by the accessibility test.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# Upper bound for the page to catch up (each wait ends as soon as its condition holds; CPUs here are shared).
+WAIT_MS = 60_000
+
+
+@dataclass(frozen=True)
+class View:
+    """A window the page is tried in: its size and the colour scheme the system asks for."""
+
+    name: str
+    width: int
+    height: int
+    scheme: str
+
+    @property
+    def phone(self) -> bool:
+        """Whether this is the phone size."""
+        return self.width < 600
+
+
+DESKTOP_LIGHT = View("desktop-light", 1440, 900, "light")
+VIEWS = (DESKTOP_LIGHT, View("desktop-dark", 1440, 900, "dark"), View("phone-light", 390, 844, "light"),
+         View("phone-dark", 390, 844, "dark"))
+
+
+def missing(path: Path, hint: str) -> None:
+    """Fail in CI (SOURCEQA_REQUIRE_BROWSER=1) or skip elsewhere, naming what is missing and how to install it."""
+    message = f"no {path}: {hint}"
+    if os.environ.get("SOURCEQA_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def launch() -> Iterator[object]:
+    """Debian's Chromium under Playwright, for a module's tests."""
+    if not CHROMIUM.exists():
+        missing(CHROMIUM, "install it with `apt-get install chromium` to run the browser tests")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page with every dialog and uncaught script error recorded (a dialog is dismissed, and fails the test)."""
+
+    def __init__(self, page: object) -> None:
+        """Watch a fresh page."""
+        self.page = page
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", lambda d: (self.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, url: str) -> object:
+        """Load the app and wait until its status line says it is ready."""
+        from playwright.sync_api import expect
+
+        self.page.goto(url, wait_until="load")  # "networkidle" never comes: Gradio keeps a heartbeat open
+        expect(self.page.locator("#status .sqa-ready")).to_be_visible()
+        return self.page
+
+    def shot(self, name: str, full_page: bool = False) -> Path:
+        """Save a screenshot in test-artifacts/ (the viewport, or the whole page)."""
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def check(self) -> None:
+        """No dialog opened and no script failed."""
+        assert self.dialogs == [], self.dialogs
+        assert self.errors == [], self.errors
+
+
+def ask(page: object, question: str) -> None:
+    """Type a question and send it with Enter."""
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")

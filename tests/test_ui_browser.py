@@ -1,0 +1,453 @@
+"""The page as people use it, in Chromium at 1440x900 and 390x844, light and dark: phone layout, dark-mode contrast,
+waiting for an answer, a conversation kept across reloads, citations, settings chips, the Benchmark tab, and axe-core.
+
+Set SOURCEQA_DOCS_SCREENSHOTS=1 to also write the screenshots of each tab into docs/.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from browsing import AXE, VIEWS, View, Watched, ask, launch, missing
+from conftest import ROOT
+from helpers import WHY
+from qa import bench
+from qa.queries import load_queries
+
+DOCS = ROOT / "docs"
+# Contrast WCAG AA asks of body text.
+MIN_CONTRAST = 4.5
+
+# The contrast ratio of an element's text against the first opaque background behind it.
+CONTRAST_JS = """
+(el) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let bg = null;
+  for (let e = el; e && !bg; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length >= 3 && (c.length < 4 || c[3] > 0.9)) bg = c;
+  }
+  bg = bg || [255, 255, 255];
+  const a = lum(rgb(getComputedStyle(el).color)), b = lum(bg);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium under Playwright; missing browser: fail in CI (SOURCEQA_REQUIRE_BROWSER=1), else skip."""
+    yield from launch()
+
+
+@pytest.fixture(params=VIEWS, ids=[v.name for v in VIEWS])
+def view(request) -> View:
+    """Each size and colour scheme in turn."""
+    return request.param
+
+
+@pytest.fixture
+def page_in(browser, view) -> Iterator[tuple[Watched, View]]:
+    """A fresh page (own Gradio session and browser storage) at the view's size and scheme; no dialog, no error."""
+    context = browser.new_context(viewport={"width": view.width, "height": view.height}, color_scheme=view.scheme,
+                                  permissions=["clipboard-read", "clipboard-write"])
+    w = Watched(context.new_page())
+    yield w, view
+    context.close()
+    w.check()
+
+
+@pytest.fixture(scope="module")
+def bench_report(web_app) -> None:
+    """A saved run of 10 shipped questions in the app's benchmark folder, unless one is there already.
+
+    Runs after test_browser.py (files run in name order), whose benchmark test starts from an empty folder.
+    """
+    if (web_app.bench_out / bench.LATEST / "report.json").is_file():
+        return
+    queries = load_queries(ROOT / "bench/queries/russia-taliban.jsonl")
+    report = bench.run_benchmark(web_app.backend.engine(), queries[:8] + queries[-2:], build=False, name="ten")
+    bench.save_run(report, out_root=web_app.bench_out)
+
+
+def answer(page: object, question: str = WHY) -> None:
+    """Ask and wait until the answer's source cards are shown."""
+    from playwright.sync_api import expect
+
+    ask(page, question)
+    expect(page.locator("#sources .sqa-card").first).to_be_visible()
+
+
+def contrast(locator: object) -> float:
+    """The contrast ratio of an element's text with its background."""
+    return locator.evaluate(CONTRAST_JS)
+
+
+# --- Broken 1: the phone layout ---------------------------------------------------------------------------------
+def test_library_reads_as_one_card_per_article_on_a_phone_and_as_a_table_on_a_desktop(page_in, web_app):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    page.get_by_role("tab", name="Library").click()
+    rows = page.locator("#library tbody tr")
+    expect(rows.first).to_be_visible()
+    table = page.locator("#library table").bounding_box()
+    titles = [page.locator("#library tbody tr td:first-child").nth(i).bounding_box() for i in range(rows.count())]
+    assert min(t["width"] for t in titles) > 250  # no one-letter-per-line column
+    assert table["height"] < 320 * rows.count()  # was 8,678 px for 6 articles on a phone
+    # Nothing is cut off: the table is no wider than the window, and every cell lies within it.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= view.width
+    last = page.locator("#library tbody tr td:last-child").first.bounding_box()
+    assert last["x"] >= 0 and last["x"] + last["width"] <= view.width
+    if view.phone:
+        expect(page.locator("#library tbody td[data-label=Paragraphs]").first).to_be_visible()
+        assert "Paragraphs" in page.locator("#library tbody td[data-label=Paragraphs]").first.evaluate(
+            "e => getComputedStyle(e, '::before').content")
+    watched.shot(f"ui-library-{view.name}")
+
+
+def test_question_box_starts_in_sight_and_the_chat_grows_with_the_page_on_a_phone(page_in, web_app):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    expect(page.locator("#question textarea")).to_be_in_viewport()  # no scrolling before the first question
+    answer(page)
+    expect(page.locator("#chat .bot-row").first).to_be_visible()
+    # How far the chat's boxes scroll inside themselves.
+    inner = page.locator("#chat, #chat .bubble-wrap").evaluate_all("els => els.map(e => e.scrollHeight - e.clientHeight)")
+    if view.phone:
+        assert max(inner) <= 1, "the chat scrolls inside the page on a phone"
+    else:
+        assert page.locator("#chat").bounding_box()["height"] <= 0.7 * view.height  # scrolls in its own box
+
+
+def test_after_opening_an_article_the_reader_gets_back_to_the_answer(page_in, web_app):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    answer(page)
+    marker = page.locator('#chat a[href="#cite-0-2"]')
+    marker.click()
+    cited = page.locator("#article .sqa-cited")
+    expect(cited).to_be_in_viewport()
+    if view.phone:
+        page.locator("#article .sqa-back").click()
+        expect(marker).to_be_in_viewport()
+        expect(marker).to_be_focused()
+    else:
+        # Wide screen: the sources, the cited paragraph and the marker are all in sight together.
+        expect(page.locator("#article .sqa-back")).to_be_hidden()
+        expect(page.locator('#sources [data-cite="0-2"]')).to_be_in_viewport()
+        expect(marker).to_be_in_viewport()
+        src, art = page.locator("#sources").bounding_box(), page.locator("#article").bounding_box()
+        assert src["x"] + src["width"] <= art["x"]  # side by side, not in tabs
+    watched.shot(f"ui-article-{view.name}")
+
+
+# --- Broken 2: dark mode ------------------------------------------------------------------------------------------
+def test_refusal_box_and_verified_note_keep_their_contrast(page_in, web_app):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    assert page.evaluate("() => document.body.classList.contains('dark')") == (view.scheme == "dark")
+    ask(page, "What is the boiling point of mercury?")
+    refusal = page.locator("#chat .sqa-nis")
+    expect(refusal).to_contain_text("Not in the sources")
+    for part in ("strong", "p"):
+        assert contrast(refusal.locator(part).first) >= MIN_CONTRAST, part
+    answer(page)
+    page.locator('#chat a[href="#cite-1-1"]').click()
+    note = page.locator("#article .sqa-verified")
+    expect(note).to_contain_text("Verified")
+    for part in (note, note.locator("code")):
+        assert contrast(part) >= MIN_CONTRAST
+    assert contrast(page.locator("#article .sqa-cited")) >= MIN_CONTRAST
+    watched.shot(f"ui-contrast-{view.name}")
+
+
+# --- Broken 3: a filter that matches nothing --------------------------------------------------------------------
+def test_a_filter_that_matches_no_article_says_so_and_its_chip_clears_it(page_in, web_app):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    page.locator("#settings").get_by_text("Settings").click()
+    page.locator("#date-from input, #date-from textarea").first.fill("2030")
+    chip = page.locator('#chips [data-clear="date_from"]')
+    expect(chip).to_have_text(re.compile(r"from 2030"))
+    ask(page, WHY)
+    reply = page.locator("#chat .sqa-nomatch")
+    expect(reply).to_contain_text("No article matches the filters")
+    expect(reply).to_contain_text("from 2030")
+    expect(page.locator("#chat")).not_to_contain_text("Not in the sources")
+    expect(page.locator("#question textarea")).to_have_value(WHY)  # kept, to send again without the filter
+    # Active settings as chips by the question box; one click puts one back, "Clear all" every one.
+    page.locator("#mode").get_by_text("bm25", exact=True).click()
+    expect(page.locator('#chips [data-clear="mode"]')).to_have_text(re.compile("mode: bm25"))
+    chips, bar = page.locator("#chips").bounding_box(), page.locator("#question").bounding_box()
+    assert 0 <= bar["y"] - (chips["y"] + chips["height"]) < 40  # right above the question box
+    chip.click()
+    expect(chip).to_have_count(0)
+    expect(page.locator("#date-from input, #date-from textarea").first).to_have_value("")
+    page.locator("#date-to input, #date-to textarea").first.fill("2017")
+    page.locator('#chips [data-clear="all"]').click()
+    expect(page.locator("#chips .sqa-chip")).to_have_count(0)
+    expect(page.locator("#mode input[value=hybrid]")).to_be_checked()
+    expect(page.locator("#date-to input, #date-to textarea").first).to_have_value("")
+    page.locator("#question textarea").press("Enter")
+    expect(page.locator("#sources .sqa-card").first).to_be_visible()
+
+
+# --- Broken 4 and "pending": sending twice, and the wait ----------------------------------------------------------
+def test_question_shows_at_once_with_ask_disabled_and_a_second_send_adds_nothing(page_in, web_app, monkeypatch):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    engine = web_app.backend.engine()
+    gate, real = threading.Event(), engine.ask
+    monkeypatch.setattr(engine, "ask", lambda *a, **k: (gate.wait(60), real(*a, **k))[1])  # holds the answer back
+    box, button = page.locator("#question textarea"), page.locator("#ask")
+    try:
+        box.fill(WHY)
+        box.press("Enter")
+        button.dispatch_event("click")  # Enter then click: the second send must not add a bubble
+        expect(page.locator("#chat .user-row")).to_have_text([re.compile(re.escape(WHY))])
+        expect(page.locator("#chat .sqa-pending")).to_be_visible()
+        expect(button).to_be_disabled()
+        box.press("Enter")  # Enter on the empty box while waiting: nothing either
+        watched.shot(f"ui-pending-{view.name}")
+    finally:
+        gate.set()
+    expect(page.locator("#chat .sqa-pending")).to_have_count(0)
+    expect(button).to_be_enabled()
+    expect(page.locator("#chat .user-row")).to_have_count(1)
+    expect(page.locator("#chat")).not_to_contain_text("empty")
+    # Without a hold: Enter and a click at once still send one question.
+    box.fill("Who is Vladimir Putin's special envoy for Afghanistan?")
+    box.press("Enter")
+    button.dispatch_event("click")
+    expect(page.locator("#chat .bot-row a[href='#cite-1-1']")).to_be_visible()
+    expect(page.locator("#chat .user-row")).to_have_count(2)
+
+
+# --- "Keeping a conversation": storage, New chat, copy ------------------------------------------------------------
+def test_conversation_survives_a_reload_until_new_chat(page_in, web_app):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    answer(page)
+    ask(page, "And who said that?")
+    expect(page.locator("#chat .bot-row")).to_have_count(2)
+    expect(page.locator("#chat")).to_contain_text("Read as a follow-up")
+    page.reload(wait_until="load")
+    expect(page.locator("#chat .user-row")).to_have_count(2)
+    expect(page.locator("#chat .user-row").first).to_contain_text(WHY)
+    expect(page.locator("#sources .sqa-card").first).to_be_visible()  # the last answer's sources
+    page.locator('#chat a[href="#cite-0-1"]').click()  # a citation of the first answer still opens
+    expect(page.locator("#article .sqa-verified")).to_contain_text("Verified")
+    # One control clears the chat: New chat (the chat's own trash button is gone).
+    expect(page.locator('#chat button[aria-label="Clear"]')).to_be_hidden()
+    page.get_by_role("button", name="New chat").click()
+    expect(page.locator("#chat .user-row")).to_have_count(0)
+    expect(page.locator("#sources .sqa-card")).to_have_count(0)
+    page.reload(wait_until="load")
+    expect(page.locator("#status .sqa-ready")).to_be_visible()
+    page.wait_for_timeout(500)  # the restore on load has run
+    expect(page.locator("#chat .user-row")).to_have_count(0)
+
+
+def test_copy_gives_the_answer_with_its_references_as_text(page_in, web_app):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    answer(page)
+    first = page.locator("#sources .sqa-card").first
+    title = first.locator(".sqa-card-title").inner_text()
+    sentence = first.locator("mark").first.inner_text().strip()
+    page.get_by_role("link", name="Copy answer with references").click()
+    expect(page.locator("#sqa-live")).to_have_text("Answer copied, with its references.")
+    text = page.evaluate("() => navigator.clipboard.readText()")
+    assert sentence in text and f"{sentence} [1]" in text.replace("\n", " ")
+    assert f"[1] {title}." in text and "Copy answer" not in text and "](#" not in text and "\\" not in text
+
+
+# --- Citations: the sentence on hover and focus, the active marker and card ---------------------------------------
+def test_a_marker_shows_its_sentence_on_hover_and_focus_and_stays_marked_with_its_card(page_in, web_app):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    answer(page)
+    second = page.locator('#sources [data-cite="0-2"] mark').first.inner_text().strip()
+    marker = page.locator('#chat a[href="#cite-0-2"]')
+    tip = page.locator("#sqa-tip")
+    marker.hover()
+    expect(tip).to_be_visible()
+    expect(tip).to_have_text(second)
+    page.keyboard.press("Escape")
+    expect(tip).to_be_hidden()
+    page.locator('#chat a[href="#cite-0-1"]').focus()
+    expect(tip).to_be_visible()
+    expect(tip).not_to_have_text(second)
+    marker.focus()
+    expect(tip).to_have_text(second)
+    expect(marker).to_have_attribute("aria-describedby", "sqa-tip")
+    marker.click()
+    expect(page.locator("#article .sqa-cited")).to_be_visible()
+    expect(marker).to_have_class(re.compile(r"\bsqa-active\b"))
+    expect(page.locator('#sources [data-cite="0-2"]')).to_have_class(re.compile(r"\bsqa-active\b"))
+    expect(page.locator(".sqa-active")).to_have_count(2)
+    page.locator('#sources [data-cite="0-3"]').click()
+    expect(page.locator('#sources [data-cite="0-3"]')).to_have_class(re.compile(r"\bsqa-active\b"))
+    expect(marker).not_to_have_class(re.compile(r"\bsqa-active\b"))
+    score = page.locator('#sources [data-cite="0-3"] .sqa-score')
+    expect(score).to_have_attribute("title", "How strongly this passage supports the answer, 0 to 1")
+
+
+# --- Broken 7: aria-labels ----------------------------------------------------------------------------------------
+def test_chat_messages_are_labelled_with_their_text_not_markdown(page_in, web_app):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    answer(page)
+    bot = page.locator('#chat [aria-label^="Answer: "]')
+    expect(bot).to_have_count(1)
+    expect(page.locator('#chat [aria-label^="Question: "]')).to_have_count(1)
+    labels = page.evaluate("() => [...document.querySelectorAll('#chat [aria-label]')].map(e => e.getAttribute('aria-label'))")
+    for label in labels:
+        assert "[[" not in label and "](#" not in label and "\\" not in label and "<div" not in label, label
+    first = page.locator("#sources .sqa-card").first.locator("mark").first.inner_text().strip()
+    assert first in bot.get_attribute("aria-label")
+
+
+# --- Broken 6: the status line after an upload --------------------------------------------------------------------
+def test_status_line_shows_the_latest_build_with_the_logged_figures(page_in, web_app, tmp_path, caplog):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    if view != VIEWS[0]:
+        pytest.skip("one upload is enough: the status line is the same text at every size and scheme")
+    page = watched.open(web_app.url)
+    before = page.locator("#status").inner_text()
+    articles = len(web_app.backend.engine().articles())
+    new = tmp_path / "glaciers-status.md"
+    new.write_text("---\ntitle: Glaciers Retreat in the Alps\npublisher: Status Wire\ndate: 2024\n---\n"
+                   "Alpine glaciers lost a tenth of their volume in two summers, glaciologists in Zurich said.\n",
+                   encoding="utf-8")
+    page.get_by_role("tab", name="Library").click()
+    with caplog.at_level(logging.INFO, logger="qa.web"):
+        page.locator("#upload input[type=file]").set_input_files([str(new)])
+        page.get_by_role("button", name="Add to library").click()
+        expect(page.locator("#upload-report .sqa-up-added")).to_be_visible()
+        expect(page.locator("#status")).to_contain_text(f"{articles + 1} articles")
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("index updated: ")]
+    assert len(logged) == 1
+    figures = logged[0].removeprefix("index updated: ")
+    expect(page.locator("#status")).to_contain_text(figures)  # the same counts and seconds as the log
+    assert page.locator("#status").inner_text() != before
+
+
+# --- The Benchmark tab ------------------------------------------------------------------------------------------
+def test_benchmark_tab_speaks_plainly_with_a_tooltip_per_measure_and_charts_that_fit(page_in, web_app, bench_report):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    page.get_by_role("tab", name="Benchmark").click()
+    table = page.locator("#bench-metrics")
+    expect(table).to_contain_text("Right passage ranked first")
+    heads = table.locator("tbody th [data-tip]")
+    assert heads.count() >= 8 and all(heads.nth(i).get_attribute("data-tip") for i in range(heads.count()))
+    heads.first.hover()
+    expect(page.locator("#sqa-tip")).to_contain_text("Share of answerable questions")
+    heads.nth(1).focus()
+    expect(page.locator("#sqa-tip")).to_contain_text("top 3")
+    expect(page.locator("#bench-latency")).to_contain_text("Reading the question")
+    # Chart labels never overlap one another, and nothing is wider than the window.
+    for chart in ("#bench-metrics-bars", "#bench-latency-bars"):
+        page.locator(chart).scroll_into_view_if_needed()
+        boxes = page.locator(f"{chart} .sqa-chart-label, {chart} .sqa-chart-value, {chart} .sqa-chart-name, "
+                             f"{chart} .sqa-legend > span").evaluate_all(
+            "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+        assert len(boxes) > 4
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+                assert not overlap, (chart, a, b)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= view.width
+    for t in ("#bench-metrics", "#bench-latency"):
+        box = page.locator(t).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= view.width + 1
+        # Every column in sight: the table does not scroll sideways.
+        assert page.locator(t).evaluate("e => e.scrollWidth - e.clientWidth") <= 1, t
+    watched.shot(f"ui-benchmark-{view.name}", full_page=True)
+
+
+# --- axe-core, and the screenshots of each tab ----------------------------------------------------------------
+def axe_problems(page: object) -> list[str]:
+    """Serious and critical axe-core violations on the page, one line each."""
+    if not AXE.is_file():
+        missing(AXE, "run `npm ci` in the project folder to install axe-core for the accessibility test")
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                           ".map(v => ({id: v.id, impact: v.impact, help: v.help, "
+                           "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))")
+    return [json.dumps(v) for v in result if v["impact"] in ("serious", "critical")]
+
+
+def small_png(source: Path, target: Path) -> None:
+    """A screenshot in 256 colours (text stays sharp; the file is a fraction of the size) for docs/."""
+    from PIL import Image
+
+    with Image.open(source) as image:
+        image.convert("RGB").quantize(colors=256).save(target, optimize=True)
+
+
+def test_each_tab_passes_axe_and_is_photographed(page_in, web_app, bench_report):
+    from playwright.sync_api import expect
+
+    watched, view = page_in
+    page = watched.open(web_app.url)
+    answer(page)
+    page.locator('#chat a[href="#cite-0-2"]').click()
+    expect(page.locator("#article .sqa-verified")).to_be_visible()
+    page.wait_for_timeout(300)  # the article's scroll settles
+    problems = {}
+    shots = {}
+    for tab in ("Ask", "Library", "Benchmark"):
+        page.get_by_role("tab", name=tab).click()
+        if tab == "Library":
+            expect(page.locator("#library tbody tr").first).to_be_visible()
+        if tab == "Benchmark":
+            expect(page.locator("#bench-metrics")).to_be_visible()
+        if tab == "Ask" and view.phone:
+            page.evaluate("() => window.scrollTo(0, 0)")
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(600)  # the tab's fade-in has ended (axe would measure half-transparent text)
+        problems[tab] = axe_problems(page)
+        shots[tab] = watched.shot(f"tab-{tab.lower()}-{view.name}", full_page=tab == "Benchmark")
+    if os.environ.get("SOURCEQA_DOCS_SCREENSHOTS") == "1":
+        for tab, path in shots.items():
+            small_png(path, DOCS / f"tab-{tab.lower()}-{view.name}.png")
+    assert problems == {"Ask": [], "Library": [], "Benchmark": []}, problems

@@ -88,7 +88,7 @@ class Backend:
             raise
         self._engine = engine
         self._set(Status(READY, "ready"))  # the status line then shows the engine's latest build report
-        log.info("ready in %.1f s (model and index): %s", time.perf_counter() - began, report.summary())
+        log.info("ready: %s (model and index opened in %.1f s)", report.summary(), time.perf_counter() - began)
         return engine
 
     def start(self) -> threading.Thread:

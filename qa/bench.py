@@ -177,7 +177,9 @@ def run_benchmark(
 
     answerable = sum(q.answerable for q in queries)
     return BenchReport(
-        kind="queries", name=name or "questions", created=now_iso(), command=command, metrics=metric_names(k),
+        kind="queries", name=name or "questions", created=now_iso(), command=command,
+        # Only what this set measures: no near-topic column without near-topic questions, and so on.
+        metrics=tuple(m for m in metric_names(k) if any(m in run.metrics for run in runs)),
         modes=tuple(runs), encode_ms=percentiles(bare), build=stats,
         settings={"model": engine.encoder.model_id, "corpus": str(engine.settings.corpus), "k": k,
                   "index_type": engine.settings.index_type, "threshold": engine.threshold(),

@@ -43,6 +43,11 @@ TYPED = (Wants.NUMBER, Wants.TIME, Wants.DURATION, Wants.PERSON, Wants.SPEAKER, 
 TYPED_LOOK = 3
 GAP_SUPPORT = 0.5
 ABSENT_SUPPORT = 0.2
+# A question most of whose focus terms no article has at all is about something else: past this share it is partial
+# whatever the sentences score, and from the second it is not in the sources (on both corpora no answerable question
+# has more than half of its terms missing from the whole corpus; BENCHMARKS.md).
+ABSENT_PARTIAL_SHARE = 0.5
+ABSENT_NONE_SHARE = 0.75
 # A question below the "not in the sources" threshold is still read when it names something the top passages
 # hold verbatim and they cover this share of its focus (a name question whose wording is far from the text's).
 NAMED_COVER = 0.5
@@ -204,7 +209,13 @@ def compose(library: Library, analysis: Analysis, focus: Analysis, hits: Sequenc
     """
     evidence = max((c.evidence for c in pool), default=0.0)
     named = any(n.casefold() in c.passage.text.casefold() for n in focus.entities for c in pool)
-    if not pool or (evidence < threshold and not (named and focus_cover(library, focus, pool) >= NAMED_COVER)):
+    own = own or analyze(analysis.text)
+    absent = absent_terms(library, own)
+    # A follow-up's few words of its own ("Who paid for it?") say too little to judge what the corpus lacks.
+    follow_up = focus.text != own.text
+    absent_share = len(absent) / len(own.focus) if len(own.focus) >= 2 and not follow_up else 0.0
+    if (not pool or (evidence < threshold and not (named and focus_cover(library, focus, pool) >= NAMED_COVER))
+            or (partial and absent_share >= ABSENT_NONE_SHARE)):
         support = {c.passage.id: c.score for c in reversed(pool)}  # the best sentence's score per passage
         weak = []
         for i, hit in enumerate(hits[:WEAK_PASSAGES], start=1):
@@ -216,10 +227,10 @@ def compose(library: Library, analysis: Analysis, focus: Analysis, hits: Sequenc
     chosen = select(library, analysis, pool)
     likely = max(c.score for c in pool)
     gap = partial and likely < GAP_SUPPORT and typed_gap(analysis, pool)
-    # Only the question's own words: a follow-up's earlier questions were checked when they were asked.
-    own = own or analyze(analysis.text)
-    # Reasons are put in other words than the question's as a rule, so a why-question is not partial for a word.
-    missing = absent_terms(library, own) if partial and likely < ABSENT_SUPPORT and own.wants is not Wants.REASON else []
+    # Only the question's own words: a follow-up's earlier questions were checked when they were asked. Reasons are
+    # put in other words than the question's as a rule, so a why-question is not partial for one missing word.
+    lacking = absent_share > ABSENT_PARTIAL_SHARE or (likely < ABSENT_SUPPORT and own.wants is not Wants.REASON)
+    missing = absent if partial and lacking else []
     status = Status.PARTIAL if (missing or gap) else Status.ANSWERED
     if status is Status.PARTIAL:
         chosen = chosen[:2]

@@ -38,6 +38,9 @@ def library_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (default: bundled all-MiniLM-L6-v2; env SOURCEQA_MODEL)")
     parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf"), help="vector index: exact 'flat' (default) or approximate 'hnsw'/'ivf' for large corpora")
+    parser.add_argument("--backend", choices=("onnx", "onnx-int8", "torch"),
+                        help="encoder: ONNX Runtime 'onnx' (default; exported once into the index folder), 'onnx-int8' "
+                             "(quantised: faster, its own index) or 'torch' (env SOURCEQA_BACKEND)")
     parser.add_argument("--max-paragraphs", metavar="N", help="paragraphs indexed per file, the rest left out with a warning (default 1000; env SOURCEQA_MAX_PARAGRAPHS)")
 
 
@@ -116,6 +119,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.load(
         corpus=args.corpus, index_dir=args.index_dir, model=args.model, index_type=args.index_type,
         mode=getattr(args, "mode", None), k=getattr(args, "k", None), max_paragraphs=args.max_paragraphs,
+        backend=args.backend,
     )
     if not settings.corpus.is_dir():
         load_corpus(settings.corpus)  # raises the UserError that names the folder and the fix
@@ -325,9 +329,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
             from embeddings import Encoder, ModelLoadError
 
             data = beir.load_beir(args.beir, args.split or "test")
-            settings = Settings.load(model=args.model, index_type=args.index_type)
+            settings = Settings.load(model=args.model, index_type=args.index_type, backend=args.backend)
             try:
-                encoder = Encoder(settings.model)
+                encoder = Encoder(settings.model, backend=settings.backend)
             except ModelLoadError as exc:
                 raise UserError(str(exc)) from None
             report = beir.run_beir(data, encoder, modes, index_dir=args.index_dir, index_type=settings.index_type,

@@ -37,7 +37,9 @@ def library_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", metavar="DIR", help="folder of .txt/.md articles (default: the bundled corpus; env SOURCEQA_CORPUS)")
     parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (default: bundled all-MiniLM-L6-v2; env SOURCEQA_MODEL)")
-    parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf"), help="vector index: exact 'flat' (default) or approximate 'hnsw'/'ivf' for large corpora")
+    parser.add_argument("--index-type", choices=("auto", "flat", "hnsw", "ivf"),
+                        help="vector index: 'auto' (default: exact up to 100,000 vectors, HNSW above), exact 'flat', or "
+                             "approximate 'hnsw'/'ivf' (env SOURCEQA_INDEX_TYPE)")
     parser.add_argument("--backend", choices=("onnx", "onnx-int8", "torch"),
                         help="encoder: ONNX Runtime 'onnx' (default; exported once into the index folder), 'onnx-int8' "
                              "(quantised: faster, its own index) or 'torch' (env SOURCEQA_BACKEND)")

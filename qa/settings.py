@@ -37,7 +37,7 @@ class Settings:
     model: str = DEFAULT_MODEL
     mode: str = "hybrid"
     k: int = 5
-    index_type: str = "flat"
+    index_type: str = "auto"
     max_paragraphs: int = MAX_PASSAGES_PER_FILE
     backend: str = DEFAULT_BACKEND
 

@@ -1,7 +1,7 @@
 """Scale benchmark: index builds of 1k-100k passages of real text, and approximate search at up to 1M vectors.
 
     python bench/scale.py build --beir DIR --sizes 1000,10000 [--backend onnx] [--out FILE.json]
-    python bench/scale.py ann --beir DIR --vectors INDEX_DIR --sizes 100000,1000000 [--out FILE.json]
+    python bench/scale.py ann --beir DIR --vectors INDEX_DIR|CACHE.npz --sizes 100000,1000000 [--out FILE.json]
 
 `build` writes a corpus of N passages (a BEIR corpus's abstracts cut into paragraphs of three sentences, one file
 per abstract) and runs `python -m qa index` on it as a child process: wall time end to end (imports, model, reading,
@@ -224,8 +224,12 @@ def cmd_ann(args: argparse.Namespace) -> list[dict]:
     from qa.store import PASSAGES, current_generation
 
     faiss.omp_set_num_threads(1)
-    gen = current_generation(Path(args.vectors))
-    real = VectorIndex.load(gen / PASSAGES, "flat").vectors(np.arange(VectorIndex.load(gen / PASSAGES, "flat").size))
+    if str(args.vectors).endswith(".npz"):  # an embedding cache file: passage and sentence vectors
+        with np.load(args.vectors, allow_pickle=False) as data:
+            real = np.asarray(data["vectors"], dtype=np.float32)
+    else:
+        saved = VectorIndex.load(current_generation(Path(args.vectors)) / PASSAGES, "flat")
+        real = saved.vectors(np.arange(saved.size))
     with open(Path(args.beir) / "queries.jsonl", encoding="utf-8") as handle:
         questions = [json.loads(line)["text"] for line in handle][: args.questions]
     encoder = Encoder(backend="onnx", cache_dir=args.model_cache_root)
@@ -321,7 +325,8 @@ def main() -> None:
     build.add_argument("--model-cache", metavar="DIR", help="an existing cache/onnx folder to copy in (export not timed)")
     build.add_argument("--keep", action="store_true", help="keep the corpus and index folders")
     ann = sub.choices["ann"]
-    ann.add_argument("--vectors", required=True, metavar="INDEX_DIR", help="a saved index whose passage vectors are the real ones")
+    ann.add_argument("--vectors", required=True, metavar="INDEX_DIR|CACHE.npz",
+                     help="real vectors: a saved index's passage vectors, or an embedding cache file")
     ann.add_argument("--noise", type=float, default=0.5, help="relative noise added to copies (default 0.5)")
     ann.add_argument("--retrieve", action="store_true", help="also time the engine's hybrid retrieve at each size")
     ann.add_argument("--model-cache-root", metavar="DIR", help="cache folder for the ONNX export (default: the user cache)")

@@ -80,6 +80,10 @@ class EmbeddingCache:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def keys(self) -> frozenset[str]:
+        """The keys of every vector held."""
+        return frozenset(self._rows)
+
     def lookup(self, keys: Sequence[str]) -> tuple[np.ndarray, list[int]]:
         """(vectors for `keys`, zeros where unknown; positions of the unknown keys)."""
         out = np.zeros((len(keys), self.dim), dtype=np.float32)

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="load or build the index and print a summary")
     _common(p)
     p.add_argument("--rebuild", action="store_true", help="ignore the saved index (cached vectors are still reused)")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="read, chunk and encode on Ray (a cluster's HOST:PORT, ray://HOST:PORT or 'auto'; without an "
+                        "address a local Ray is started for the run), then build the same index as a local build")
 
     p = sub.add_parser("search", help="ranked passages for a question")
     _common(p)
@@ -137,11 +140,25 @@ def _print_json(data: object) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> None:
-    engine = Engine(_settings(args))
-    report = engine.rebuild() if args.rebuild else engine.open()
+    settings = _settings(args)
+    if args.ray is not None:
+        from qa.distributed import check_ray
+
+        check_ray(args.ray or None)  # before the model loads: a wrong address fails in seconds
+    engine = Engine(settings)
+    distributed = None
+    if args.ray is not None:
+        from qa.distributed import embed_with_ray
+
+        distributed = embed_with_ray(engine.settings, engine.encoder, args.ray or None)
+    report = engine.rebuild() if args.rebuild or distributed else engine.open()
     if args.json:
-        _print_json({"index_dir": str(engine.settings.index_path), **report.__dict__})
+        _print_json({"index_dir": str(engine.settings.index_path), **report.__dict__,
+                     **({"ray": distributed} if distributed else {})})
     else:
+        if distributed:
+            print(f"Ray: {distributed['files']} files read and chunked, {distributed['encoded']} texts encoded by "
+                  f"{distributed['actors']} encoder actor(s) in {distributed['seconds']:.1f} s")
         print(report.summary())
 
 

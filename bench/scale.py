@@ -220,7 +220,7 @@ def cmd_ann(args: argparse.Namespace) -> list[dict]:
     import faiss
 
     from embeddings import Encoder, VectorIndex
-    from embeddings.index import HNSW_EF_CONSTRUCTION, HNSW_M
+    from embeddings.index import HNSW_EF_CONSTRUCTION, HNSW_M, hnsw_ef_search
     from qa.store import PASSAGES, current_generation
 
     faiss.omp_set_num_threads(1)
@@ -259,18 +259,22 @@ def cmd_ann(args: argparse.Namespace) -> list[dict]:
             "hnsw_build_s": round(build_s, 1), "hnsw_bytes_per_vector": round(faiss.serialize_index(hnsw).nbytes / size),
             "hnsw": sweep,
         }
-        del hnsw
-        if args.retrieve:
-            row["retrieve"] = retrieve_at(vectors, real, queries, questions, args)
         print(json.dumps(row), flush=True)
+        if args.retrieve:
+            hnsw.hnsw.efSearch = hnsw_ef_search(size)
+            row["retrieve"] = retrieve_at(vectors, hnsw, queries, questions, args)
+            print(json.dumps({"vectors": size, "retrieve": row["retrieve"]}), flush=True)
+        del hnsw
         results.append(row)
     return results
 
 
-def retrieve_at(vectors: np.ndarray, real: np.ndarray, queries: np.ndarray, questions: list[str],
+def retrieve_at(vectors: np.ndarray, built, queries: np.ndarray, questions: list[str],  # noqa: ANN001 - faiss.Index
                 args: argparse.Namespace) -> dict:
-    """search + fusion of the engine's hybrid retrieve on a Library of len(vectors) passages (auto index type), with
-    one sentence per passage (its vector: the passage's, with noise), BM25 over real sentences of the dataset."""
+    """search + fusion of the engine's hybrid retrieve on a Library of len(vectors) passages, with one sentence per
+    passage, BM25 over pairs of real sentences of the dataset. The vector index the `auto` type picks for this size is
+    the one just measured (`built`, with its size's efSearch); the sentence index is the same index again: a separate
+    one of the same size costs the same per query and another long build."""
     from embeddings import VectorIndex
     from qa.chunking import Chunked, Passage
     from qa.corpus import Article
@@ -289,9 +293,11 @@ def retrieve_at(vectors: np.ndarray, real: np.ndarray, queries: np.ndarray, ques
     t = time.perf_counter()
     lexical = LexicalIndex.build(texts)
     bm25_s = time.perf_counter() - t
+    from embeddings.index import resolve_kind
+
     t = time.perf_counter()
-    dense = VectorIndex.build(vectors, "auto")
-    sent = VectorIndex.build(grow(vectors, 2 * n, args.noise, seed=1)[n:], "auto")
+    dense = VectorIndex(built, "hnsw") if resolve_kind("auto", n) == "hnsw" else VectorIndex.build(vectors, "flat")
+    sent = dense
     faiss_s = time.perf_counter() - t
     table = SentenceTable(np.arange(n, dtype=np.int32), np.zeros(n, np.int32), np.array([len(x) for x in texts], np.int32))
     manifest = Manifest(format=0, model_id="", dim=vectors.shape[1], index_type="auto", recipe="", fingerprint="",

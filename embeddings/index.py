@@ -15,7 +15,6 @@ INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
 # about 5 ms per 100k vectors on 2 cores, while HNSW stays near 1-3 ms; see BENCHMARKS.md, "Scale").
 AUTO_FLAT_MAX = 100_000
 HNSW_M = 32
-HNSW_EF_SEARCH = 128
 HNSW_EF_CONSTRUCTION = 80
 IVF_NPROBE = 16
 

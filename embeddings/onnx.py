@@ -153,11 +153,15 @@ def _quantize(fp32: Path, int8: Path) -> None:
 
     fd, tmp = tempfile.mkstemp(prefix=".model-int8.", suffix=".onnx.tmp", dir=int8.parent)
     os.close(fd)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # quantize_dynamic logs advice about pre-processing on the root logger
     try:
         quantize_dynamic(str(fp32), tmp, per_channel=True, op_types_to_quantize=["MatMul"],
                          weight_type=QuantType.QInt8)
         os.replace(tmp, int8)
     finally:
+        root.setLevel(level)
         Path(tmp).unlink(missing_ok=True)
         # quantize_dynamic leaves a pre-processed copy beside its output on some versions
         for extra in int8.parent.glob(".model-int8.*-inferred.onnx"):

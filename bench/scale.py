@@ -190,14 +190,18 @@ def cmd_build(args: argparse.Namespace) -> list[dict]:
     return results
 
 
-def grow(real: np.ndarray, n: int, noise: float, seed: int = 0) -> np.ndarray:
-    """n unit vectors: the real ones, then copies of them with Gaussian noise of relative size `noise`, re-normalised."""
+def grow(real: np.ndarray, n: int, noise: float, seed: int = 0, mix: float = 0.0) -> np.ndarray:
+    """n unit vectors: the real ones, then copies of them with Gaussian noise of relative size `noise` (and, with
+    `mix`, that share of another random real vector added, so copies spread between originals instead of clustering
+    around each), re-normalised."""
     rng = np.random.default_rng(seed)
     out = np.empty((n, real.shape[1]), dtype=np.float32)
     for start in range(0, n, 100_000):
         rows = np.arange(start, min(n, start + 100_000))
         block = real[rows % len(real)].copy()
         copies = rows >= len(real)
+        if mix:
+            block[copies] += mix * real[rng.integers(0, len(real), int(copies.sum()))]
         block[copies] += rng.normal(0, noise / np.sqrt(real.shape[1]), size=(int(copies.sum()), real.shape[1]))
         block /= np.linalg.norm(block, axis=1, keepdims=True)
         out[rows] = block
@@ -236,7 +240,7 @@ def cmd_ann(args: argparse.Namespace) -> list[dict]:
     queries = encoder.encode(questions, show_progress=False)
     results = []
     for size in args.sizes:
-        vectors = grow(real, size, args.noise)
+        vectors = grow(real, size, args.noise, mix=args.mix)
         flat = faiss.IndexFlatIP(vectors.shape[1])
         flat.add(vectors)
         exact, flat_ms = timed_search(flat, queries, 10)
@@ -249,13 +253,13 @@ def cmd_ann(args: argparse.Namespace) -> list[dict]:
         faiss.omp_set_num_threads(1)
         build_s = time.perf_counter() - t
         sweep = []
-        for ef in (64, 128, 256, 512, 1024):
+        for ef in (64, 128, 256, 512, 1024, 2048):
             hnsw.hnsw.efSearch = ef
             found, ms = timed_search(hnsw, queries, 10)
             recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, exact)]))
             sweep.append({"ef_search": ef, "recall_at_10": round(recall, 4), "ms": percentiles(ms)})
         row = {
-            "vectors": size, "noise": args.noise, "flat_ms": percentiles(flat_ms), "flat_bytes_per_vector": 4 * vectors.shape[1],
+            "vectors": size, "noise": args.noise, "mix": args.mix, "flat_ms": percentiles(flat_ms), "flat_bytes_per_vector": 4 * vectors.shape[1],
             "hnsw_build_s": round(build_s, 1), "hnsw_bytes_per_vector": round(faiss.serialize_index(hnsw).nbytes / size),
             "hnsw": sweep,
         }
@@ -334,6 +338,8 @@ def main() -> None:
     ann.add_argument("--vectors", required=True, metavar="INDEX_DIR|CACHE.npz",
                      help="real vectors: a saved index's passage vectors, or an embedding cache file")
     ann.add_argument("--noise", type=float, default=0.5, help="relative noise added to copies (default 0.5)")
+    ann.add_argument("--mix", type=float, default=0.0,
+                     help="share of a second random real vector added to each copy (default 0: noise only)")
     ann.add_argument("--retrieve", action="store_true", help="also time the engine's hybrid retrieve at each size")
     ann.add_argument("--model-cache-root", metavar="DIR", help="cache folder for the ONNX export (default: the user cache)")
     q = sub.add_parser("_query")

@@ -20,8 +20,8 @@ IVF_NPROBE = 16
 
 
 def hnsw_ef_search(n: int) -> int:
-    """efSearch for an HNSW index of n vectors: the smallest that kept recall@10 >= 0.95 against exact search on real
-    MiniLM vectors (bench/scale.py), growing with the index."""
+    """efSearch for an HNSW index of n vectors, growing with the index (bench/scale.py: 256 gave recall@10 0.97 at
+    100k derived MiniLM vectors; at 1M none tried reached 0.95, and 512 keeps a search near 2-9 ms)."""
     if n <= 100_000:
         return 256  # 128 gave 0.92 at 100k
     return 512

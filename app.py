@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None, encoder: Encoder | None = None) -> i
     try:
         host, port = address(args.host, args.port)
         settings = Settings.load(corpus=args.corpus, index_dir=args.index_dir, model=args.model, index_type=args.index_type,
-                                 max_paragraphs=args.max_paragraphs)
+                                 max_paragraphs=args.max_paragraphs, backend=args.backend)
         if not settings.corpus.is_dir():
             load_corpus(settings.corpus)  # raises the UserError that names the folder and the fix
     except UserError as exc:

@@ -1,11 +1,11 @@
 """Vectors and the files that hold them: a sentence-transformers encoder, a FAISS index, an embedding cache."""
 
 from embeddings.cache import EmbeddingCache
-from embeddings.encoder import DEFAULT_MODEL, Encoder, ModelLoadError, resolve_model
+from embeddings.encoder import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL, Encoder, ModelLoadError, resolve_model
 from embeddings.files import IndexFileError, atomic_write, file_sha256
 from embeddings.index import INDEX_TYPES, VectorIndex
 
 __all__ = [
-    "DEFAULT_MODEL", "INDEX_TYPES", "EmbeddingCache", "Encoder", "IndexFileError", "ModelLoadError",
+    "BACKENDS", "DEFAULT_BACKEND", "DEFAULT_MODEL", "INDEX_TYPES", "EmbeddingCache", "Encoder", "IndexFileError", "ModelLoadError",
     "VectorIndex", "atomic_write", "file_sha256", "resolve_model",
 ]

@@ -31,6 +31,7 @@ class EmbeddingCache:
         self.dim = dim
         self._rows: dict[str, np.ndarray] = {}
         self._dirty = False
+        self._fresh: list[str] = []  # keys put since the last save or checkpoint
         if self.path.exists():
             try:
                 with np.load(self.path, allow_pickle=False) as data:
@@ -44,8 +45,44 @@ class EmbeddingCache:
                 self._rows = {}
                 self._dirty = True  # the next save replaces the damaged file
 
+        self._load_shards()
+
+    def _shards(self) -> list[Path]:
+        return sorted(self.path.parent.glob(f"{self.path.stem}.part-*.npz"))
+
+    def _load_shards(self) -> None:
+        """Add the vectors of checkpoints an interrupted build left (each shard landed whole or not at all)."""
+        for shard in self._shards():
+            try:
+                with np.load(shard, allow_pickle=False) as data:
+                    keys, vectors = data["keys"], data["vectors"]
+                if vectors.shape != (len(keys), self.dim):
+                    raise ValueError(f"shape {vectors.shape} does not match {len(keys)} keys of dim {self.dim}")
+            except Exception as exc:  # noqa: BLE001 - as for the main file: a damaged shard is only lost work
+                log.warning("embedding checkpoint %s is unreadable (%s); its texts are embedded again", shard, exc)
+                continue
+            self._rows.update((str(k), v) for k, v in zip(keys, vectors))
+            self._dirty = True  # the next save folds the shards into the main file
+
+    def checkpoint(self) -> None:
+        """Write the vectors put since the last save or checkpoint to a shard of their own, so a build killed later
+        keeps them; cheap because only the new rows are written. `save` folds the shards into the main file."""
+        if not self._fresh:
+            return
+        keys = np.array(self._fresh, dtype="U64")
+        buffer = io.BytesIO()
+        np.savez(buffer, keys=keys, vectors=np.stack([self._rows[k] for k in self._fresh]))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path.with_name(f"{self.path.stem}.part-{len(self._shards()):06d}-{text_key(self._fresh[0])[:8]}.npz"),
+                     buffer.getvalue())
+        self._fresh = []
+
     def __len__(self) -> int:
         return len(self._rows)
+
+    def keys(self) -> frozenset[str]:
+        """The keys of every vector held."""
+        return frozenset(self._rows)
 
     def lookup(self, keys: Sequence[str]) -> tuple[np.ndarray, list[int]]:
         """(vectors for `keys`, zeros where unknown; positions of the unknown keys)."""
@@ -63,6 +100,7 @@ class EmbeddingCache:
         """Remember vectors for keys."""
         for key, vector in zip(keys, vectors):
             self._rows[key] = np.asarray(vector, dtype=np.float32)
+            self._fresh.append(key)
         self._dirty = self._dirty or len(keys) > 0
 
     def save(self, keep: Iterable[str] | None = None) -> None:
@@ -81,3 +119,6 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, buffer.getvalue())
         self._dirty = False
+        self._fresh = []
+        for shard in self._shards():
+            shard.unlink(missing_ok=True)

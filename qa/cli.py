@@ -38,7 +38,12 @@ def library_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", metavar="DIR", help="folder of articles: .txt, .md, .html, .htm, .pdf (default: the bundled corpus; env SOURCEQA_CORPUS)")
     parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (default: bundled all-MiniLM-L6-v2; env SOURCEQA_MODEL)")
-    parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf"), help="vector index: exact 'flat' (default) or approximate 'hnsw'/'ivf' for large corpora")
+    parser.add_argument("--index-type", choices=("auto", "flat", "hnsw", "ivf"),
+                        help="vector index: 'auto' (default: exact up to 100,000 vectors, HNSW above), exact 'flat', or "
+                             "approximate 'hnsw'/'ivf' (env SOURCEQA_INDEX_TYPE)")
+    parser.add_argument("--backend", choices=("onnx", "onnx-int8", "torch"),
+                        help="encoder: ONNX Runtime 'onnx' (default; exported once into the index folder), 'onnx-int8' "
+                             "(quantised: faster, its own index) or 'torch' (env SOURCEQA_BACKEND)")
     parser.add_argument("--reader", metavar="NAME_OR_PATH", help="a sentence-transformers CrossEncoder that rescores answer sentences (default: the built-in reader; env SOURCEQA_READER)")
     parser.add_argument("--max-paragraphs", metavar="N", help="paragraphs indexed per file, the rest left out with a warning (default 1000; env SOURCEQA_MAX_PARAGRAPHS)")
 
@@ -64,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="load or build the index and print a summary")
     _common(p)
     p.add_argument("--rebuild", action="store_true", help="ignore the saved index (cached vectors are still reused)")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="read, chunk and encode on Ray (a cluster's HOST:PORT, ray://HOST:PORT or 'auto'; without an "
+                        "address a local Ray is started for the run), then build the same index as a local build")
 
     p = sub.add_parser("search", help="ranked passages for a question")
     _common(p)
@@ -119,6 +127,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         corpus=args.corpus, index_dir=args.index_dir, model=args.model, index_type=args.index_type,
         mode=getattr(args, "mode", None), k=getattr(args, "k", None), max_paragraphs=args.max_paragraphs,
         reader=getattr(args, "reader", None),
+        backend=args.backend,
     )
     if not settings.corpus.is_dir():
         load_corpus(settings.corpus)  # raises the UserError that names the folder and the fix
@@ -134,11 +143,25 @@ def _print_json(data: object) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> None:
-    engine = Engine(_settings(args))
-    report = engine.rebuild() if args.rebuild else engine.open()
+    settings = _settings(args)
+    if args.ray is not None:
+        from qa.distributed import check_ray
+
+        check_ray(args.ray or None)  # before the model loads: a wrong address fails in seconds
+    engine = Engine(settings)
+    distributed = None
+    if args.ray is not None:
+        from qa.distributed import embed_with_ray
+
+        distributed = embed_with_ray(engine.settings, engine.encoder, args.ray or None)
+    report = engine.rebuild() if args.rebuild or distributed else engine.open()
     if args.json:
-        _print_json({"index_dir": str(engine.settings.index_path), **report.__dict__})
+        _print_json({"index_dir": str(engine.settings.index_path), **report.__dict__,
+                     **({"ray": distributed} if distributed else {})})
     else:
+        if distributed:
+            print(f"Ray: {distributed['files']} files read and chunked, {distributed['encoded']} texts encoded by "
+                  f"{distributed['actors']} encoder actor(s) in {distributed['seconds']:.1f} s")
         print(report.summary())
 
 
@@ -328,9 +351,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
             from embeddings import Encoder, ModelLoadError
 
             data = beir.load_beir(args.beir, args.split or "test")
-            settings = Settings.load(model=args.model, index_type=args.index_type)
+            settings = Settings.load(model=args.model, index_type=args.index_type, backend=args.backend)
             try:
-                encoder = Encoder(settings.model)
+                encoder = Encoder(settings.model, backend=settings.backend)
             except ModelLoadError as exc:
                 raise UserError(str(exc)) from None
             report = beir.run_beir(data, encoder, modes, index_dir=args.index_dir, index_type=settings.index_type,

@@ -73,7 +73,7 @@ class Engine:
         """Load the model; call `open()` to load or build the index."""
         self.settings = settings
         try:
-            self.encoder = encoder or Encoder(settings.model)
+            self.encoder = encoder or Encoder(settings.model, backend=settings.backend, cache_dir=settings.model_cache)
         except ModelLoadError as exc:
             raise UserError(f"{exc}") from exc
         self._library: Library | None = None

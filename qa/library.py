@@ -15,6 +15,7 @@ import numpy as np
 
 from embeddings import EmbeddingCache, Encoder, VectorIndex
 from embeddings.cache import text_key
+from embeddings.encoder import PROGRESS_MIN_TEXTS
 from qa.chunking import MAX_PARAGRAPH_CHARS, Chunked, Passage, chunk_article
 from qa.corpus import Article, Corpus
 from qa.lexical import BM25_B, BM25_K1, BM25_METHOD, STOPWORDS_ID, LexicalIndex, tokenize
@@ -173,15 +174,39 @@ def versions() -> dict[str, str]:
     return out
 
 
+# Texts encoded between two checkpoints of the embedding cache: a build killed at any point loses at most this many.
+CHECKPOINT_TEXTS = 2048
+
+
 def _embed(texts: list[str], encoder: Encoder, cache: EmbeddingCache, progress: Progress | None, desc: str) -> tuple[np.ndarray, int]:
+    """Vectors of `texts`: cached ones looked up, the rest encoded in parts, each checkpointed into the cache."""
     keys = [text_key(t) for t in texts]
     vectors, missing = cache.lookup(keys)
-    if missing:
-        todo = [texts[i] for i in missing]
-        report = (lambda done, total: progress(desc, done, total)) if progress else None
-        fresh = encoder.encode(todo, progress=report, desc=desc)
-        vectors[missing] = fresh
-        cache.put([keys[i] for i in missing], fresh)
+    if not missing:
+        return vectors, 0
+    bar = None
+    if progress is None and len(missing) >= PROGRESS_MIN_TEXTS:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(missing), desc=desc, unit="text", mininterval=1.0)  # rate and ETA on stderr
+    try:
+        for start in range(0, len(missing), CHECKPOINT_TEXTS):
+            part = missing[start:start + CHECKPOINT_TEXTS]
+
+            def report(done: int, _total: int, before: int = start) -> None:
+                if progress is not None:
+                    progress(desc, before + done, len(missing))
+                if bar is not None:
+                    bar.update(before + done - bar.n)
+
+            fresh = encoder.encode([texts[i] for i in part], progress=report, show_progress=False, desc=desc)
+            vectors[part] = fresh
+            cache.put([keys[i] for i in part], fresh)
+            if len(missing) > CHECKPOINT_TEXTS:
+                cache.checkpoint()
+    finally:
+        if bar is not None:
+            bar.close()
     return vectors, len(missing)
 
 

@@ -150,14 +150,27 @@ def _sentence_max(library: Library, query: np.ndarray, rows: np.ndarray) -> np.n
     return out
 
 
+def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n highest scores, best first, ties in position order: a full stable sort's first n, found
+    without sorting everything (a million BM25 scores take ~80 ms to sort, ~5 ms to partition)."""
+    if len(scores) <= n:
+        return np.argsort(-scores, kind="stable")
+    kth = np.partition(scores, len(scores) - n)[len(scores) - n]
+    above = np.flatnonzero(scores > kth)
+    picked = np.concatenate([above, np.flatnonzero(scores == kth)[: n - len(above)]])
+    return picked[np.argsort(-scores[picked], kind="stable")]
+
+
 def candidates(library: Library, query: np.ndarray | None, bm25: np.ndarray | None, signals: set[str], pool: int,
                allowed: np.ndarray | None) -> np.ndarray:
     """Union of each signal's top `pool` passage rows."""
     found: set[int] = set()
     if bm25 is not None:
         scores = bm25 if allowed is None else bm25[allowed]
-        top = np.argsort(-scores, kind="stable")[:pool]
-        top = top[scores[top] > 0]
+        # Only passages sharing a word with the question can be candidates; ranking just those is the same as
+        # ranking all and dropping zeros, and far cheaper on a large archive where most passages score 0.
+        positive = np.flatnonzero(scores > 0)
+        top = positive[top_rows(scores[positive], pool)]
         found.update(int(r) for r in (top if allowed is None else allowed[top]))
     if query is not None and "dense" in signals:
         found.update(int(r) for r in library.vectors.search(query, pool, allowed)[1])

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from embeddings import DEFAULT_MODEL, INDEX_TYPES
+from embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL, INDEX_TYPES
 from qa.chunking import MAX_PASSAGES_PER_FILE
 from qa.errors import UserError
 
@@ -25,6 +25,7 @@ ENV = {
     "index_type": "SOURCEQA_INDEX_TYPE",
     "max_paragraphs": "SOURCEQA_MAX_PARAGRAPHS",
     "reader": "SOURCEQA_READER",
+    "backend": "SOURCEQA_BACKEND",
 }
 
 
@@ -37,14 +38,20 @@ class Settings:
     model: str = DEFAULT_MODEL
     mode: str = "hybrid"
     k: int = 5
-    index_type: str = "flat"
+    index_type: str = "auto"
     max_paragraphs: int = MAX_PASSAGES_PER_FILE
     reader: str | None = None  # a sentence-transformers CrossEncoder (name or folder) that rescores answer sentences
+    backend: str = DEFAULT_BACKEND
 
     @property
     def index_path(self) -> Path:
         """The index folder: the setting, or `.sourceqa/` inside the corpus folder."""
         return self.index_dir if self.index_dir is not None else self.corpus / ".sourceqa"
+
+    @property
+    def model_cache(self) -> Path:
+        """Where the encoder's ONNX export is kept: the index folder's cache (beside the embedding cache)."""
+        return self.index_path / "cache"
 
     @classmethod
     def load(cls, **overrides: object) -> "Settings":
@@ -76,6 +83,10 @@ class Settings:
                 if str(value) not in INDEX_TYPES:
                     raise UserError(f"index type {value!r} is not one of {', '.join(INDEX_TYPES)} (--index-type / SOURCEQA_INDEX_TYPE)")
                 clean[name] = str(value)
+            elif name == "backend":
+                if str(value).strip().lower() not in BACKENDS:
+                    raise UserError(f"backend {value!r} is not one of {', '.join(BACKENDS)} (--backend / SOURCEQA_BACKEND)")
+                clean[name] = str(value).strip().lower()
             else:
                 clean[name] = str(value)
         return replace(self, **clean)

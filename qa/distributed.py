@@ -1,0 +1,141 @@
+"""`python -m qa index --ray [ADDRESS]`: reading, chunking and encoding as a Ray Data pipeline, on a local Ray or a cluster.
+
+Ray tasks read and chunk the files (a batch of files per task) and encoder actors (`map_batches` with a class) turn
+every passage's and sentence's text into vectors. The vectors land in the index folder's embedding cache; the driver
+then builds the index exactly as a local build does, finding every vector in the cache, so both write the same
+passage ids, vectors, BM25 and FAISS files.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from embeddings import EmbeddingCache, Encoder
+from embeddings.cache import text_key
+from qa.corpus import corpus_files
+from qa.errors import UserError
+from qa.settings import Settings
+
+log = logging.getLogger("qa")
+
+FILES_PER_TASK = 16
+TEXTS_PER_BATCH = 256
+CONNECT_TIMEOUT_S = 3.0
+
+
+def _texts_of(paths: list[str], folder: str, max_paragraphs: int) -> list[tuple[str, str]]:
+    """(cache key, text) of every passage and sentence the files give, as a local build embeds them."""
+    from qa import corpus as reader
+    from qa.ingest import Unreadable
+    from qa.chunking import chunk_article
+    from qa.library import passage_text, sentence_text
+    from qa.sentences import sentence_spans
+
+    out = []
+    for name in paths:
+        path = Path(name)
+        try:  # every format, as load_corpus reads it; a file it skips is skipped here too
+            article, _ = reader.read_article(path, reader.doc_id_for(Path(folder), path))
+        except Unreadable:
+            continue
+        for p in chunk_article(article, max_passages=max_paragraphs).passages:
+            for t in [passage_text(p)] + [sentence_text(p, a, b) for a, b in sentence_spans(p.text)]:
+                out.append((text_key(t), t))
+    return out
+
+
+def _chunk_files(batch: dict[str, np.ndarray], folder: str, max_paragraphs: int, known: frozenset[str]) -> dict[str, np.ndarray]:
+    """A Ray Data task: file paths in, (key, text) rows out, texts already in the cache left out."""
+    rows = [(k, t) for k, t in _texts_of(list(batch["path"]), folder, max_paragraphs) if k not in known]
+    return {"key": np.array([k for k, _ in rows], dtype=object), "text": np.array([t for _, t in rows], dtype=object)}
+
+
+class _EncodeTexts:
+    """A Ray Data actor: loads the encoder once, then turns batches of texts into vectors."""
+
+    def __init__(self, model: str, backend: str, cache_dir: str) -> None:
+        self.encoder = Encoder(model, backend=backend, cache_dir=cache_dir)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        vectors = self.encoder.encode(list(batch["text"]), show_progress=False)
+        return {"key": batch["key"], "vector": vectors}
+
+
+def _reachable(address: str) -> str | None:
+    """None when something listens at a Ray address's host:port, else why not (checked in seconds, before ray.init)."""
+    if address in ("auto", "local"):
+        return None
+    parsed = urlparse(address if "://" in address else f"ray://{address}")
+    if not parsed.hostname or not parsed.port:
+        return f"{address!r} is not HOST:PORT or ray://HOST:PORT"
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=CONNECT_TIMEOUT_S):
+            return None
+    except OSError as exc:
+        return f"nothing answers at {parsed.hostname}:{parsed.port} ({exc.strerror or type(exc).__name__})"
+
+
+def check_ray(address: str | None) -> None:
+    """UserError unless Ray is installed and something answers at `address`: seconds, before any model is loaded."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise UserError("Ray is not installed: `pip install 'ray[data]==2.60.0'` (it is in requirements-dev.txt), "
+                        "or index without --ray") from None
+    if address:
+        problem = _reachable(address)
+        if problem:
+            raise UserError(f"cannot reach Ray at {address}: {problem}; start a cluster with `ray start --head` and pass "
+                            "its address, or use --ray without an address for a local Ray")
+
+
+def start_ray(address: str | None):  # noqa: ANN201 - the ray module
+    """Connect to the Ray at `address` (HOST:PORT, ray://HOST:PORT or auto), or start a local one when None."""
+    check_ray(address)
+    import ray
+
+    try:
+        ray.init(address=address or None, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+                 configure_logging=False, ignore_reinit_error=True)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise UserError(f"cannot connect to Ray at {address or 'a new local instance'}: {str(exc).splitlines()[0][:200]}") from None
+    logging.getLogger("ray").setLevel(logging.WARNING)  # Ray Data's per-stage INFO lines would bury the progress bar
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    return ray
+
+
+def embed_with_ray(settings: Settings, encoder: Encoder, address: str | None, actors: int | None = None) -> dict[str, float]:
+    """Encode every text the corpus needs that the cache lacks on Ray, into the index folder's cache; what it did."""
+    ray = start_ray(address)
+    began = time.perf_counter()
+    folder = settings.corpus.expanduser().resolve()
+    cache = EmbeddingCache(settings.index_path / "cache", encoder.model_id, encoder.dim)
+    files = [str(p) for p in corpus_files(folder)]
+    try:
+        import ray.data
+
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = True
+        pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1)) // 2)
+        ds = ray.data.from_items([{"path": p} for p in files])
+        ds = ds.map_batches(_chunk_files, fn_kwargs={
+            "folder": str(folder), "max_paragraphs": settings.max_paragraphs, "known": cache.keys(),
+        }, batch_size=FILES_PER_TASK)
+        ds = ds.map_batches(_EncodeTexts, fn_constructor_kwargs={
+            "model": settings.model, "backend": settings.backend, "cache_dir": str(settings.model_cache),
+        }, batch_size=TEXTS_PER_BATCH, concurrency=pool)
+        encoded = 0
+        for batch in ds.iter_batches(batch_size=4096, batch_format="numpy"):
+            cache.put([str(k) for k in batch["key"]], np.asarray(batch["vector"], dtype=np.float32))
+            cache.checkpoint()  # like a local build, what arrived survives a kill
+            encoded += len(batch["key"])
+        cache.save()
+    finally:
+        ray.shutdown()
+    return {"files": len(files), "encoded": encoded, "actors": pool, "seconds": round(time.perf_counter() - began, 2)}

@@ -1,0 +1,102 @@
+"""Scale: index type by size, candidate selection without a full sort, builds that resume and update incrementally."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from embeddings import VectorIndex
+from embeddings import index as vector_index
+from qa import Engine
+from qa.retrieve import top_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_top_rows_equals_a_full_stable_sort():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        scores = rng.integers(0, 6, size=int(rng.integers(1, 500))).astype(np.float32)
+        n = int(rng.integers(1, 300))
+        assert np.array_equal(top_rows(scores, n), np.argsort(-scores, kind="stable")[:n])
+
+
+def test_auto_index_is_flat_then_hnsw(monkeypatch):
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert VectorIndex.build(vectors, "auto").kind == "flat"
+    monkeypatch.setattr(vector_index, "AUTO_FLAT_MAX", 200)
+    hnsw = VectorIndex.build(vectors, "auto")
+    assert hnsw.kind == "hnsw"
+    # the HNSW index finds each vector's own row first, and returns its stored vectors
+    _, rows = hnsw.search(vectors[7], 5)
+    assert rows[0] == 7 and np.allclose(hnsw.vectors(np.array([7]))[0], vectors[7])
+
+
+def _index_json(corpus: Path, index: Path, checkpoint: int | None = None) -> subprocess.Popen:
+    """`python -m qa index --json` as a child process (with a smaller checkpoint interval when given)."""
+    code = "import sys; import qa.library as lib\n"
+    if checkpoint:
+        code += f"lib.CHECKPOINT_TEXTS = {checkpoint}\n"
+    code += "from qa.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.Popen([sys.executable, "-c", code, "index", "--json", "--corpus", str(corpus), "--index-dir", str(index)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_killed_build_resumes_without_reencoding(private_settings, engine):
+    """A build killed mid-encoding keeps its checkpoints; the next build embeds only the rest and equals a full one."""
+    index = private_settings.index_path
+    for path in (index / "cache").glob("*.npz"):
+        path.unlink()  # no cached vectors (the ONNX export stays: exporting is not what is measured here)
+    for gen in index.glob("gen-*"):
+        for f in sorted(gen.rglob("*"), reverse=True):
+            f.unlink() if f.is_file() else f.rmdir()
+        gen.rmdir()
+    (index / "CURRENT").unlink()
+    child = _index_json(private_settings.corpus, index, checkpoint=32)
+    deadline = time.monotonic() + 600
+    while not list((index / "cache").glob("*.part-*.npz")) and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.05)
+    assert child.poll() is None, "the build ended before its first checkpoint"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert not (index / "CURRENT").exists()
+    resumed = _index_json(private_settings.corpus, index)
+    out, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err[-2000:]
+    report = json.loads(out)
+    total = report["passages"] + report["sentences"]
+    assert report["reused"] >= 32 and report["embedded"] == total - report["reused"]
+    assert not list((index / "cache").glob("*.part-*.npz"))  # folded into the cache file
+    rebuilt = Engine(private_settings, engine.encoder)
+    assert rebuilt.open().loaded
+    rows = np.arange(len(engine.library.passages))
+    assert np.allclose(rebuilt.library.vectors.vectors(rows), engine.library.vectors.vectors(rows), atol=1e-5)
+
+
+def test_adding_files_encodes_only_them(private_engine):
+    corpus = private_engine.settings.corpus
+    before = len(private_engine.library.passages)
+    paragraphs = [
+        f"Officials in city number {i} said on Tuesday that the new water plant would open next spring. "
+        f"The plant will serve about {i * 1000} homes, according to the regional utility."
+        for i in range(1, 4)
+    ]
+    for i in range(10):
+        (corpus / f"added-{i}.txt").write_text(f"---\ntitle: Water plant report {i}\n---\n" + "\n\n".join(
+            p.replace("city number", f"district {i} city number") for p in paragraphs) + "\n", encoding="utf-8")
+    report = private_engine.refresh()
+    added = len(private_engine.library.passages) - before
+    new_sentences = sum(len(private_engine.library.sentence_rows[r]) for r in range(len(private_engine.library.passages))
+                        if private_engine.library.passages[r].doc_id.startswith("added-"))
+    assert added == 30 and report.embedded == added + new_sentences
+    hits = private_engine.search("How many homes will the water plant in district 7 serve?", k=3)
+    assert any(h.passage.doc_id == "added-7" for h in hits)

@@ -72,11 +72,12 @@ def _similar(a: Candidate, b: Candidate, vectors: dict[int, np.ndarray]) -> bool
 
 
 def restates(analysis: Analysis, c: Candidate) -> bool:
-    """Whether a sentence only restates a why-question: mostly its words, and no cause given."""
-    if analysis.wants is not Wants.REASON or not c.tokens:
+    """Whether a sentence only restates a why-question: no cause in it, and either mostly the question's own words
+    or every one of its focus terms ("…was one of the first to publicly engage with the Taliban")."""
+    if analysis.wants is not Wants.REASON or not c.tokens or REASON.search(c.text):
         return False
     novelty = len(c.tokens - analysis.tokens) / len(c.tokens)
-    return novelty < RESTATES_NOVELTY and not REASON.search(c.text)
+    return novelty < RESTATES_NOVELTY or (len(analysis.focus) >= 2 and all(t in c.tokens for t in analysis.focus))
 
 
 def reason_key(c: Candidate, anchor: Candidate | None = None) -> float:

@@ -26,6 +26,8 @@ REASON_SCORE_WEIGHT = 0.3
 CAUSE_BONUS = 0.15
 NEAR_EVENT_BONUS = 0.15
 REASON_MARGIN = 0.2
+# A reason must still be about the question: at least this share of the best sentence's cosine.
+REASON_MIN_COSINE = 0.5
 LEANS_BACK_PENALTY = 0.05
 KEEP_RATIO_DEFAULT = 0.8
 # Two sentences this alike say the same thing; keep one.
@@ -104,10 +106,11 @@ def select(library: Library, analysis: Analysis, pool: Sequence[Candidate]) -> l
     key: Callable[[Candidate], float] = lambda c: c.score
     if analysis.wants is Wants.REASON and pool:
         # The sentence most like the question states the event; its reasons stand near it, in other words, or in
-        # other articles: rank by reason_key around that anchor.
+        # other articles: rank by reason_key around that anchor, among sentences still about the question.
         anchor = max(pool, key=lambda c: c.cosine)
         key = lambda c: reason_key(c, anchor)  # noqa: E731
-        pool = sorted(pool, key=key, reverse=True)
+        about = [c for c in pool if c.cosine >= REASON_MIN_COSINE * anchor.cosine]
+        pool = sorted(about, key=key, reverse=True)
     if not pool:
         return []
     limit = LIMIT.get(analysis.wants, LIMIT_DEFAULT)

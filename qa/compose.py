@@ -102,12 +102,13 @@ def select(library: Library, analysis: Analysis, pool: Sequence[Candidate]) -> l
     For why and how questions, sentences giving a reason are preferred, from other articles where they exist, and a
     sentence that only restates the question is left out.
     """
+    # The sentence most like the question states the event (it may only restate the question, and still anchors).
+    anchor = max(pool, key=lambda c: c.cosine) if pool else None
     pool = [c for c in pool if not restates(analysis, c)] or list(pool)
     key: Callable[[Candidate], float] = lambda c: c.score
-    if analysis.wants is Wants.REASON and pool:
-        # The sentence most like the question states the event; its reasons stand near it, in other words, or in
-        # other articles: rank by reason_key around that anchor, among sentences still about the question.
-        anchor = max(pool, key=lambda c: c.cosine)
+    if analysis.wants is Wants.REASON and pool and anchor is not None:
+        # Reasons stand near the event, in other words, or in other articles: rank by reason_key around the anchor,
+        # among sentences still about the question.
         key = lambda c: reason_key(c, anchor)  # noqa: E731
         about = [c for c in pool if c.cosine >= REASON_MIN_COSINE * anchor.cosine]
         pool = sorted(about, key=key, reverse=True)

@@ -48,10 +48,10 @@ TYPED_LOOK = 3
 GAP_SUPPORT = 0.5
 ABSENT_SUPPORT = 0.1
 # A question most of whose focus terms no article has at all is about something else: past this share it is partial
-# whatever the sentences score, and from the second it is not in the sources (on both corpora no answerable question
+# whatever the sentences score, and past the second it is not in the sources (on both corpora no answerable question
 # has more than half of its terms missing from the whole corpus; BENCHMARKS.md).
 ABSENT_PARTIAL_SHARE = 0.5
-ABSENT_NONE_SHARE = 0.75
+ABSENT_NONE_SHARE = 0.6
 # A question below the "not in the sources" threshold is still read when it names something the top passages
 # hold verbatim and they cover this share of its focus (a name question whose wording is far from the text's).
 NAMED_COVER = 0.5
@@ -222,7 +222,7 @@ def compose(library: Library, analysis: Analysis, focus: Analysis, hits: Sequenc
     follow_up = focus.text != own.text
     absent_share = len(absent) / len(own.focus) if len(own.focus) >= 2 and not follow_up else 0.0
     if (not pool or (evidence < threshold and not (named and focus_cover(library, focus, pool) >= NAMED_COVER))
-            or (partial and absent_share >= ABSENT_NONE_SHARE)):
+            or (partial and absent_share > ABSENT_NONE_SHARE)):
         support = {c.passage.id: c.score for c in reversed(pool)}  # the best sentence's score per passage
         weak = []
         for i, hit in enumerate(hits[:WEAK_PASSAGES], start=1):

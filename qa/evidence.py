@@ -17,7 +17,10 @@ TIME = re.compile(
     rf"(?:{_MONTHS})\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|"
     r"tonight)\b|\b(?:last|next|this|earlier this|later this) (?:year|month|week|spring|summer|autumn|fall|winter|"
     r"decade|century)\b|\b\d+\s+(?:years?|months?|weeks?|days?|decades?) (?:ago|earlier|later)\b|\b\d{1,2}(?:st|nd|rd|th)\b|"
-    r"\b(?:the )?(?:19|20)\d0s\b|\bcentury\b", re.I)
+    r"\b(?:the )?(?:19|20)\d0s\b|\bcentury\b|"
+    # times set by an event, as news gives them: "on the first night of the regatta", "at the start of the season"
+    r"\b(?:first|last|opening|closing|final) (?:night|day|week|weekend|match|game) of\b|"
+    r"\bat the (?:start|end|beginning|close) of\b", re.I)
 DURATION = re.compile(
     rf"(?:\d+|\b(?:{_NUMBER_WORDS}|a|an|several|few))[- ](?:\w+[- ])?(?:years?|months?|weeks?|days?|hours?|minutes?|"
     r"decades?|centuries|century)\b|\b(?:until|till|through|within|by) (?:the end of |at least |late |early |mid-)?"

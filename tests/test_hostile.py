@@ -39,7 +39,7 @@ def test_hostile_questions_through_the_api_get_well_formed_json(web_app, questio
     event, data = call(web_app.url, "ask", [question, [question[:50]], "", 0, [], "", ""])
     assert event == "complete", data
     (answer,) = data
-    assert answer["status"] in ("answered", "not_in_sources", "invalid")
+    assert answer["status"] in ("answered", "partial", "not_in_sources", "invalid")
     assert isinstance(answer["answer"], str) and isinstance(answer["citations"], list)
     assert all(c["verification"]["ok"] for c in answer["citations"])
     if answer["status"] == "invalid":

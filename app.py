@@ -12,14 +12,14 @@ from pathlib import Path
 # Before gradio is imported: no version check or telemetry leaves the machine.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from embeddings import Encoder  # noqa: E402
-from qa import Settings, UserError, bench  # noqa: E402
-from qa.cli import library_options  # noqa: E402
-from qa.corpus import load_corpus  # noqa: E402
-from qa.uploads import MAX_UPLOAD_BYTES  # noqa: E402
-from webui import CSS, THEME, Backend, build_ui  # noqa: E402
+from embeddings import Encoder
+from qa import Settings, UserError, bench
+from qa.cli import library_options
+from qa.corpus import load_corpus
+from qa.uploads import MAX_UPLOAD_BYTES
+from webui import CSS, THEME, Backend, build_ui
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860

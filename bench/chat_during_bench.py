@@ -55,7 +55,7 @@ def main() -> int:
                 client = client or Client(f"http://127.0.0.1:{args.port}/", verbose=False)
                 client.predict(api_name="/list_articles")  # fails until the index is open
                 break
-            except Exception:  # noqa: BLE001 - the server or the index is not up yet
+            except Exception:
                 time.sleep(0.5)
         questions = list(EXAMPLES)
         timed_asks(client, questions, rounds=1)  # warm-up, untimed

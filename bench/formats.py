@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import matplotlib  # noqa: E402 - only for the DejaVu font it ships, which writes any text into a PDF
-
 from documents import CHROME, RUNNING_HEADER, long_pdf, news_page, pdf_pages  # noqa: E402
+
 from qa import chunk_article  # noqa: E402
 from qa.chunking import split_paragraphs  # noqa: E402
 from qa.corpus import read_article  # noqa: E402

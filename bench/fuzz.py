@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from fuzzing import ask_and_check, histories, ks, modes, questions  # noqa: E402
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 
-from fuzzing import ask_and_check, histories, ks, modes, questions  # noqa: E402
 from qa import Settings, open_engine  # noqa: E402
 from qa.settings import DEFAULT_CORPUS  # noqa: E402
 

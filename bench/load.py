@@ -219,7 +219,7 @@ def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:
             try:
                 job = client.submit(question=question, history=list(history), api_name="/ask")
                 answer = job.result(timeout=args.question_timeout)
-            except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the run
+            except Exception as exc:
                 with lock:
                     errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
                 continue

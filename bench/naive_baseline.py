@@ -16,13 +16,13 @@ import Stemmer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from embeddings import Encoder  # noqa: E402
-from qa.corpus import load_corpus  # noqa: E402
-from qa.metrics import ir_metrics, ranked_run  # noqa: E402
-from qa.queries import load_queries  # noqa: E402
-from qa.retrieve import minmax  # noqa: E402
-from qa.settings import DEFAULT_CORPUS  # noqa: E402
-from qa.text import fold  # noqa: E402
+from embeddings import Encoder
+from qa.corpus import load_corpus
+from qa.metrics import ir_metrics, ranked_run
+from qa.queries import load_queries
+from qa.retrieve import minmax
+from qa.settings import DEFAULT_CORPUS
+from qa.text import fold
 
 METRICS = ("hit_rate@1", "hit_rate@5", "recall@1", "recall@5", "mrr@10", "ndcg@10")
 

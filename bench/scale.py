@@ -208,7 +208,7 @@ def grow(real: np.ndarray, n: int, noise: float, seed: int = 0, mix: float = 0.0
     return out
 
 
-def timed_search(index, queries: np.ndarray, k: int) -> tuple[np.ndarray, list[float]]:  # noqa: ANN001 - faiss.Index
+def timed_search(index, queries: np.ndarray, k: int) -> tuple[np.ndarray, list[float]]:
     """Top-k ids of each query, one query at a time, and the milliseconds each took."""
     ids, times = [], []
     for q in queries:
@@ -273,7 +273,7 @@ def cmd_ann(args: argparse.Namespace) -> list[dict]:
     return results
 
 
-def retrieve_at(vectors: np.ndarray, built, queries: np.ndarray, questions: list[str],  # noqa: ANN001 - faiss.Index
+def retrieve_at(vectors: np.ndarray, built, queries: np.ndarray, questions: list[str],
                 args: argparse.Namespace) -> dict:
     """search + fusion of the engine's hybrid retrieve on a Library of len(vectors) passages, with one sentence per
     passage, BM25 over pairs of real sentences of the dataset. The vector index the `auto` type picks for this size is

@@ -39,7 +39,7 @@ class EmbeddingCache:
                 if vectors.shape != (len(keys), dim):
                     raise ValueError(f"shape {vectors.shape} does not match {len(keys)} keys of dim {dim}")
                 self._rows = {str(k): v for k, v in zip(keys, vectors)}
-            except Exception as exc:  # noqa: BLE001 - a damaged zip raises BadZipFile, zlib.error, EOFError...
+            except Exception as exc:
                 log.warning("embedding cache %s is damaged or unreadable (%s: %s); starting an empty one, "
                             "so its texts are embedded again", self.path, type(exc).__name__, exc)
                 self._rows = {}
@@ -58,7 +58,7 @@ class EmbeddingCache:
                     keys, vectors = data["keys"], data["vectors"]
                 if vectors.shape != (len(keys), self.dim):
                     raise ValueError(f"shape {vectors.shape} does not match {len(keys)} keys of dim {self.dim}")
-            except Exception as exc:  # noqa: BLE001 - as for the main file: a damaged shard is only lost work
+            except Exception as exc:
                 log.warning("embedding checkpoint %s is unreadable (%s); its texts are embedded again", shard, exc)
                 continue
             self._rows.update((str(k), v) for k, v in zip(keys, vectors))

@@ -115,14 +115,14 @@ def _local_folder(load_path: str) -> Path | None:
         for name in (load_path, f"sentence-transformers/{load_path}"):
             try:
                 return Path(snapshot_download(name, local_files_only=True))
-            except Exception:  # noqa: BLE001 - not in the cache under this name: try the next
+            except Exception:
                 continue
     except ImportError:
         pass
     return None
 
 
-def open_onnx(load_path: str, model_id: str, backend: str, cache_dir: Path):  # noqa: ANN201 - OnnxModel
+def open_onnx(load_path: str, model_id: str, backend: str, cache_dir: Path):
     """The ONNX model for a backend, exported into `cache_dir` on first use (ExportError when that is impossible)."""
     from embeddings.onnx import ExportError, OnnxModel, export_folder, export_model, read_layout, remove_export
 
@@ -137,14 +137,14 @@ def open_onnx(load_path: str, model_id: str, backend: str, cache_dir: Path):  # 
             path = export_model(layout, target, quantize)
         except ExportError:
             raise
-        except Exception as exc:  # noqa: BLE001 - torch.onnx and onnxruntime raise many kinds; the fix is the fallback
+        except Exception as exc:
             raise ExportError(f"the ONNX export into {target} failed ({type(exc).__name__}: "
                               f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from exc
         try:
             return OnnxModel(layout, path)
         except ImportError as exc:
             raise ExportError(f"onnxruntime or tokenizers is not installed ({exc}): `pip install -r requirements.txt`") from exc
-        except Exception as exc:  # noqa: BLE001 - a damaged export: make it again once
+        except Exception as exc:
             if attempt == 2:
                 raise ExportError(f"the ONNX export {path} cannot be loaded ({type(exc).__name__})") from exc
             log.warning("the ONNX export %s is damaged (%s); exporting again", path, type(exc).__name__)

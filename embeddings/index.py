@@ -46,7 +46,7 @@ class VectorIndex:
         self.kind = kind
 
     @classmethod
-    def build(cls, vectors: np.ndarray, kind: str = "flat") -> "VectorIndex":
+    def build(cls, vectors: np.ndarray, kind: str = "flat") -> VectorIndex:
         """An index holding `vectors` (n, dim) as rows 0..n-1."""
         if kind not in INDEX_TYPES:
             raise ValueError(f"index type {kind!r} is not one of {', '.join(INDEX_TYPES)}")
@@ -113,7 +113,7 @@ class VectorIndex:
         atomic_write(path, faiss.serialize_index(self._index).tobytes())
 
     @classmethod
-    def load(cls, path: str | Path, kind: str) -> "VectorIndex":
+    def load(cls, path: str | Path, kind: str) -> VectorIndex:
         """Read an index written by `save`; a damaged file raises IndexFileError."""
         try:
             data = np.fromfile(path, dtype=np.uint8)

@@ -127,7 +127,7 @@ def _export_fp32(layout: ModelLayout, path: Path) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001 - traced tensors
+        def forward(self, input_ids, attention_mask, token_type_ids):
             return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
@@ -199,7 +199,7 @@ class OnnxModel:
         pad = self.tokenizer.token_to_id("[PAD]")
         return 0 if pad is None else int(pad)
 
-    def session(self, threads: int):  # noqa: ANN201 - onnxruntime.InferenceSession, imported lazily
+    def session(self, threads: int):
         """An inference session on `threads` intra-op threads (0: onnxruntime's default, all cores)."""
         with self._session_lock:
             session = self._sessions.get(threads)

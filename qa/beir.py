@@ -180,7 +180,7 @@ class CheckpointingEncoder:
                 part = list(texts[start:start + self.every])
                 done_before = start
 
-                def report(done: int, _total: int) -> None:
+                def report(done: int, _total: int, done_before: int = done_before) -> None:
                     if bar is not None:
                         bar.update(done_before + done - bar.n)
                     if progress is not None:

@@ -21,8 +21,22 @@ from qa.library import build_library
 from qa.metrics import ir_metrics, percentiles, ranked_run
 from qa.queries import DEFAULT_QUERIES, Query, holds_gold, load_queries, reasons_found, relevant_ids
 from qa.report import (
-    LATENCY_PNG, METRICS_PNG, REPORT_JSON, STAGES, BenchReport, BuildStats, Delta, ModeRun, QueryRun, compare, comparison_markdown,
-    environment, load_report, markdown, now_iso, write_reports,
+    LATENCY_PNG,
+    METRICS_PNG,
+    REPORT_JSON,
+    STAGES,
+    BenchReport,
+    BuildStats,
+    Delta,
+    ModeRun,
+    QueryRun,
+    compare,
+    comparison_markdown,
+    environment,
+    load_report,
+    markdown,
+    now_iso,
+    write_reports,
 )
 from qa.retrieve import MODE_WEIGHTS
 from qa.settings import MODES, ROOT, Settings, parse_k, parse_mode

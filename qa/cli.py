@@ -8,7 +8,6 @@ import logging
 import shlex
 import sys
 from collections.abc import Callable, Sequence
-
 from pathlib import Path
 
 from qa.answer import Answer, Citation, citation_for
@@ -335,7 +334,8 @@ class _ProgressBar:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from qa import bench, report as reports
+    from qa import bench
+    from qa import report as reports
 
     # Everything that can be wrong with the flags or files is checked before the model takes seconds to load.
     limit = _fail_limit(args)
@@ -347,8 +347,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     progress = _ProgressBar()
     try:
         if args.beir:
-            from qa import beir
             from embeddings import Encoder, ModelLoadError
+            from qa import beir
 
             data = beir.load_beir(args.beir, args.split or "test")
             settings = Settings.load(model=args.model, index_type=args.index_type, backend=args.backend)

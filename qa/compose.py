@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def select(library: Library, analysis: Analysis, pool: Sequence[Candidate]) -> l
     # The sentence most like the question states the event (it may only restate the question, and still anchors).
     anchor = max(pool, key=lambda c: c.cosine) if pool else None
     pool = [c for c in pool if not restates(analysis, c)] or list(pool)
-    key: Callable[[Candidate], float] = lambda c: c.score
+    key: Callable[[Candidate], float] = attrgetter("score")
     if analysis.wants is Wants.REASON and pool and anchor is not None:
         # Reasons stand near the event, in other words, or in other articles: rank by reason_key around the anchor,
         # among sentences still about the question.

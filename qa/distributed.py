@@ -32,8 +32,8 @@ CONNECT_TIMEOUT_S = 3.0
 def _texts_of(paths: list[str], folder: str, max_paragraphs: int) -> list[tuple[str, str]]:
     """(cache key, text) of every passage and sentence the files give, as a local build embeds them."""
     from qa import corpus as reader
-    from qa.ingest import Unreadable
     from qa.chunking import chunk_article
+    from qa.ingest import Unreadable
     from qa.library import passage_text, sentence_text
     from qa.sentences import sentence_spans
 
@@ -95,7 +95,7 @@ def check_ray(address: str | None) -> None:
                             "its address, or use --ray without an address for a local Ray")
 
 
-def start_ray(address: str | None):  # noqa: ANN201 - the ray module
+def start_ray(address: str | None):
     """Connect to the Ray at `address` (HOST:PORT, ray://HOST:PORT or auto), or start a local one when None."""
     check_ray(address)
     import ray

@@ -15,15 +15,15 @@ import numpy as np
 from embeddings import EmbeddingCache, Encoder, ModelLoadError
 from qa.answer import NOT_IN_SOURCES, Answer, Status, elapsed_ms
 from qa.calibration import GENERIC_QUESTIONS, null_threshold, threshold_for
-from qa.compose import compose
-from qa.question import Analysis, analyze
-from qa.reader import CANDIDATE_PASSAGES, read, reading_depth
-from qa.reader_model import ReaderModel
 from qa.chunking import Chunked, Passage
+from qa.compose import compose
 from qa.conversation import Turn, history_turns, is_follow_up, refers_to_answer, search_text
 from qa.corpus import body_key, doc_id_for, load_corpus
 from qa.errors import UserError
 from qa.library import BuildReport, Library, chunk_corpus, index_chunks
+from qa.question import Analysis, analyze
+from qa.reader import CANDIDATE_PASSAGES, read, reading_depth
+from qa.reader_model import ReaderModel
 from qa.retrieve import Filters, Hit, retrieve, with_earlier_citations
 from qa.settings import Settings, parse_k, parse_mode
 from qa.store import index_folder_writable, load_library, remove_leftovers, save_library

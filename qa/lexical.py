@@ -23,13 +23,7 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 _local = threading.local()
 # Lucene's 33 English stopwords miss the words every question has ("why", "does", "what"); they only add noise.
-STOPWORDS = sorted(set(STOPWORDS_EN) | set("""
-    about above after again against all am any because been before being below between both can could did do does
-    doing down during each few from further had has have having he her here hers herself him himself his how i its
-    itself just me more most my myself nor now off once only other our ours ourselves out over own same she should
-    so some than them themselves those through too under until up very we were what when where which while who whom
-    why would you your yours yourself yourselves
-""".split()))
+STOPWORDS = sorted(set(STOPWORDS_EN) | set(["about", "above", "after", "again", "against", "all", "am", "any", "because", "been", "before", "being", "below", "between", "both", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "its", "itself", "just", "me", "more", "most", "my", "myself", "nor", "now", "off", "once", "only", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "than", "them", "themselves", "those", "through", "too", "under", "until", "up", "very", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "would", "you", "your", "yours", "yourself", "yourselves"]))
 STOPWORDS_ID = "lucene+function-words"
 
 
@@ -55,7 +49,7 @@ class LexicalIndex:
         self.size = size
 
     @classmethod
-    def build(cls, texts: Sequence[str], *, k1: float = BM25_K1, b: float = BM25_B, method: str = BM25_METHOD) -> "LexicalIndex":
+    def build(cls, texts: Sequence[str], *, k1: float = BM25_K1, b: float = BM25_B, method: str = BM25_METHOD) -> LexicalIndex:
         """Tokenise and index `texts`."""
         retriever = bm25s.BM25(k1=k1, b=b, method=method)
         # bm25s cannot index an empty corpus; a single empty document gives the same (zero) scores.
@@ -83,7 +77,7 @@ class LexicalIndex:
         (folder / "size.json").write_text(json.dumps({"size": self.size}))
 
     @classmethod
-    def load(cls, folder: str | Path) -> "LexicalIndex":
+    def load(cls, folder: str | Path) -> LexicalIndex:
         """Read an index written by `save`; a damaged one raises IndexFileError."""
         try:
             size = int(json.loads((Path(folder) / "size.json").read_text())["size"])

@@ -7,7 +7,7 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from importlib import metadata
 
@@ -277,7 +277,7 @@ def index_chunks(
     manifest = Manifest(
         format=FORMAT, model_id=encoder.model_id, dim=encoder.dim, index_type=index_type, recipe=RECIPE,
         fingerprint=expected.fingerprint, passages=len(passages), sentences=len(sentences),
-        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), build_seconds=round(seconds, 3),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"), build_seconds=round(seconds, 3),
         versions=versions(),
     )
     library = Library(folder, chunks, passages, vectors, sentences, sentence_vectors, lexical, manifest, warnings)

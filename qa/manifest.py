@@ -33,7 +33,7 @@ class Manifest:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "Manifest":
+    def from_json(cls, text: str) -> Manifest:
         """Parse a manifest; raises ValueError when it is not one."""
         data = json.loads(text)
         if not isinstance(data, dict):

@@ -29,7 +29,7 @@ class ReaderModel:
             raise UserError(f"reader model {folder} is a file, not a model folder (--reader / SOURCEQA_READER)")
         try:
             self.model = CrossEncoder(where, device="cpu", local_files_only=True)
-        except Exception as exc:  # noqa: BLE001 - any loading failure means the same thing to the user
+        except Exception as exc:
             raise UserError(f"reader model {where!r} cannot be loaded as a sentence-transformers CrossEncoder "
                             f"({type(exc).__name__}: {str(exc)[:160]}): download one (e.g. "
                             "cross-encoder/ms-marco-MiniLM-L6-v2) and pass its folder with --reader DIR or "

@@ -7,7 +7,7 @@ import math
 import os
 import platform
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,7 +45,7 @@ def label(metric: str) -> str:
 
 def now_iso() -> str:
     """The current UTC time, to the second, in ISO 8601."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def environment() -> dict[str, object]:
@@ -104,7 +104,7 @@ class QueryRun:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "QueryRun":
+    def from_dict(cls, data: dict) -> QueryRun:
         """The inverse of `to_dict`."""
         ranked = data.get("ranked", [])
         reasons = data.get("reasons")
@@ -136,7 +136,7 @@ class ModeRun:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ModeRun":
+    def from_dict(cls, data: dict) -> ModeRun:
         """The inverse of `to_dict`."""
         return cls(
             str(data["mode"]), {str(m): float(v) for m, v in data["metrics"].items()},
@@ -172,13 +172,13 @@ class BuildStats:
                 "sentences_per_s": round(self.sentences_per_s, 2)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "BuildStats":
+    def from_dict(cls, data: dict) -> BuildStats:
         """The inverse of `to_dict`."""
         return cls(int(data["passages"]), int(data["sentences"]), float(data["seconds"]), int(data["embedded"]),
                    int(data.get("reused", 0)))
 
     @classmethod
-    def of(cls, build: "BuildReport") -> "BuildStats":
+    def of(cls, build: BuildReport) -> BuildStats:
         """The figures of an index build's report."""
         return cls(build.passages, build.sentences, build.seconds, build.embedded, build.reused)
 
@@ -226,7 +226,7 @@ class BenchReport:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "BenchReport":
+    def from_dict(cls, data: dict) -> BenchReport:
         """The inverse of `to_dict`."""
         return cls(
             str(data["kind"]), str(data["name"]), str(data["created"]), str(data.get("command", "")),
@@ -294,7 +294,7 @@ def latency_table(report: BenchReport) -> str:
     return _table(["mode"] + [f"{STAGE_LABELS[s]} p50 / p95 (ms)" for s in stages], rows)
 
 
-def markdown(report: BenchReport, deltas: tuple["Delta", ...] = (), against: str = "") -> str:
+def markdown(report: BenchReport, deltas: tuple[Delta, ...] = (), against: str = "") -> str:
     """The whole report as Markdown: what ran, the metric and latency tables, the build, notes, comparison."""
     s = report.settings
     counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items())

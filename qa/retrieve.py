@@ -42,7 +42,7 @@ class Filters:
         return bool(self.doc_ids or self.date_from or self.date_to)
 
     @classmethod
-    def checked(cls, doc_ids: Iterable[str] = (), date_from: object = None, date_to: object = None) -> "Filters":
+    def checked(cls, doc_ids: Iterable[str] = (), date_from: object = None, date_to: object = None) -> Filters:
         """Filters from user input: blank dates mean no limit; a malformed or reversed range is a UserError."""
         low, high = parse_date(date_from, "from"), parse_date(date_to, "to")
         # Compared as the widest periods they name, so "2017" to "2017-01" is a valid range.

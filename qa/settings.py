@@ -54,7 +54,7 @@ class Settings:
         return self.index_path / "cache"
 
     @classmethod
-    def load(cls, **overrides: object) -> "Settings":
+    def load(cls, **overrides: object) -> Settings:
         """Defaults, then environment variables, then the non-None `overrides` (e.g. CLI flags); validated."""
         values: dict[str, object] = {}
         for name, var in ENV.items():
@@ -63,7 +63,7 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls().with_values(**values)
 
-    def with_values(self, **values: object) -> "Settings":
+    def with_values(self, **values: object) -> Settings:
         """A copy with some settings changed, converted and checked."""
         known = {f.name for f in fields(self)}
         unknown = set(values) - known

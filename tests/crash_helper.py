@@ -24,13 +24,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import embeddings.cache  # noqa: E402
-import embeddings.files  # noqa: E402
-import embeddings.index  # noqa: E402
-import qa.engine  # noqa: E402
-import qa.store  # noqa: E402
-from embeddings.encoder import resolve_model  # noqa: E402
-from qa import Engine, Settings  # noqa: E402
+import embeddings.cache
+import embeddings.files
+import embeddings.index
+import qa.engine
+import qa.store
+from embeddings.encoder import resolve_model
+from qa import Engine, Settings
 
 
 class CachedVectorsOnly:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import string
 
+from helpers import assert_well_formed
 from hypothesis import strategies as st
 
-from helpers import assert_well_formed
 from qa import Engine
 
 REAL = ("Why does Russia engage the Taliban?", "Who is Vladimir Putin's special envoy for Afghanistan?",

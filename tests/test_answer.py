@@ -6,18 +6,17 @@ import json
 import shutil
 
 import pytest
-
 from helpers import WHY, assert_well_formed
+
 from qa import Engine, Settings, Turn, cli, verify
 from qa.calibration import fit_threshold, null_threshold
+from qa.conversation import is_follow_up, search_text
 from qa.evidence import has_evidence, leans_back
+from qa.queries import load_queries, relevant_ids
 from qa.question import Wants, analyze
 from qa.reader import FEATURES
 from qa.reader import score as reader_score
-from qa.conversation import is_follow_up, search_text
-from qa.queries import load_queries, relevant_ids
 from qa.verify import citation_from_dict
-
 
 
 # --- pure parts ---------------------------------------------------------------------------------------------
@@ -109,7 +108,7 @@ def test_shipped_set_answers_every_answerable_question_and_never_an_off_topic_on
     for q in load_queries():
         answer = engine.ask(q.question)
         assert_well_formed(answer)
-        if q.answerable and answer.status == "not_in_sources" or not q.answerable and answer.answered:
+        if (q.answerable and answer.status == "not_in_sources") or (not q.answerable and answer.answered):
             wrong.append((q.id, q.question, answer.status, round(answer.evidence, 3)))
     assert wrong == []
 

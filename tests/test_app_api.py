@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
-
 from helpers import GLACIER, WHY, write
-
 
 
 @pytest.fixture(scope="module")

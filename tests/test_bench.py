@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
 from helpers import assert_one_line_error, write
-from qa import UserError
-from qa import bench, beir
+
+from qa import UserError, beir, bench
 from qa.metrics import ir_metrics, ranked_run
 from qa.queries import load_queries, parse_queries
 from qa.report import Delta, QueryRun, compare, load_report, regressions, write_reports

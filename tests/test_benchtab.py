@@ -7,9 +7,9 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-
 from conftest import ROOT
 from helpers import WHY, answer_key, seed_earlier_run
+
 from qa import Settings, bench
 from qa.bench import BenchView
 from qa.report import BenchReport, BuildStats, ModeRun, compare

@@ -10,10 +10,10 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-
 from browsing import Watched, ask, launch
 from conftest import ROOT, start_web_app
 from helpers import WHY, seed_earlier_run, write
+
 from qa import Settings
 
 PAYLOADS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<iframe src=javascript:alert(1)>",
@@ -237,9 +237,8 @@ def test_hostile_articles_and_questions_are_shown_as_text_and_run_nothing(watche
 
 
 def test_web_pages_and_pdfs_are_uploaded_with_one_line_per_file_and_cited_by_page(watched, web_app, tmp_path):
-    from playwright.sync_api import expect
-
     from documents import news_page, pdf_pages
+    from playwright.sync_api import expect
 
     page = watched.open(web_app.url)
     page.get_by_role("tab", name="Library").click()

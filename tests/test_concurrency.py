@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from helpers import GLACIER, WHY, answer_key, assert_well_formed
+
 from qa.queries import load_queries
 
 OFF_TOPIC = "What is the boiling point of mercury?"

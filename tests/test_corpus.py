@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from helpers import write
+
 from qa import UserError, chunk_article, load_corpus, read_source
 
 BODY = "Tide tables were revised after the storm, the port authority said on Friday morning.\n\nA second paragraph follows here, with more words in it than a heading has."
@@ -70,7 +70,7 @@ def test_nested_folders_give_path_ids_and_hidden_folders_are_skipped(tmp_path):
 def test_missing_empty_and_file_paths_are_clear_errors(tmp_path):
     with pytest.raises(UserError, match="does not exist"):
         load_corpus(tmp_path / "nope")
-    with pytest.raises(UserError, match="no .txt, .md, .html, .htm or .pdf files"):
+    with pytest.raises(UserError, match=r"no \.txt, \.md, \.html, \.htm or \.pdf files"):
         load_corpus(tmp_path)
     f = write(tmp_path, "x.txt", BODY)
     with pytest.raises(UserError, match="not a folder"):

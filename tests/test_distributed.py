@@ -30,7 +30,7 @@ def test_ray_build_equals_local_build(engine, tmp_path):
     pytest.importorskip("ray", reason="Ray is not installed: pip install -r requirements-dev.txt")
     index = tmp_path / "index"
     # the ONNX export of the local build is reused: what is compared is the pipeline, not a second export
-    export = Path(engine.encoder._onnx.path).parent  # noqa: SLF001 - where the session encoder's export lies
+    export = Path(engine.encoder._onnx.path).parent
     shutil.copytree(export, index / "cache" / "onnx" / export.name)
     run = _qa("index", "--ray", "--json", "--corpus", str(engine.settings.corpus), "--index-dir", str(index))
     assert run.returncode == 0, run.stderr[-3000:]

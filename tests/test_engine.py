@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from helpers import PILOTS, PILOTS_NAME, WHY, write
 
 import qa.lexical
-from helpers import PILOTS, PILOTS_NAME, WHY, write
 from qa import Engine, Filters, UserError, read_source
 from qa.queries import load_queries, relevant_ids
 
@@ -104,7 +105,7 @@ def test_results_are_deterministic_and_ranked(engine):
     b = engine.search("opium income of the Taliban", k=8)
     assert [h.passage.id for h in a] == [h.passage.id for h in b]
     assert [h.rank for h in a] == list(range(1, 9))
-    assert all(x.score >= y.score for x, y in zip(a, a[1:]))
+    assert all(x.score >= y.score for x, y in pairwise(a))
 
 
 def test_filters_by_article_and_date(engine):

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
-from embeddings import EmbeddingCache, file_sha256
 from helpers import PILOTS, PILOTS_NAME, WHY, answer_key, assert_well_formed, write
+
+from embeddings import EmbeddingCache, file_sha256
 from qa import Engine, Settings
 from qa.library import expected_for, passage_text, sentence_text
 from qa.store import CURRENT, current_generation
@@ -285,9 +285,8 @@ def read_only_command(folder: Path, command: list[str]) -> list[str] | None:
 
 
 def test_the_app_starts_on_a_read_only_index_folder_and_answers(private_settings, changed):
-    from gradio_client import Client
-
     from conftest import free_port
+    from gradio_client import Client
 
     folder = private_settings.index_path
     write(private_settings.corpus, PILOTS_NAME, PILOTS)  # the saved index is out of date: it must be rebuilt

@@ -7,9 +7,9 @@ import logging
 from pathlib import Path
 
 import pytest
-
 from documents import CHROME, RUNNING_HEADER, encrypted_pdf, long_pdf, news_page, pdf_pages, scanned_pdf
 from helpers import assert_well_formed, write
+
 from qa import Engine, Settings, chunk_article, load_corpus, read_source, verify
 from qa.chunking import split_paragraphs
 from qa.corpus import read_article

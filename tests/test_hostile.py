@@ -10,11 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
-
 from conftest import ROOT
 from fuzzing import PAYLOADS, ask_and_check, histories, ks, modes, questions
 from helpers import assert_well_formed, write
+from hypothesis import HealthCheck, example, given, settings
+
 from qa import Engine, Settings
 from qa.uploads import safe_filename
 
@@ -204,7 +204,7 @@ def pickle_uses(path: Path) -> list[str]:
         call = ast.unparse(node.func)
         keywords = {k.arg: k.value for k in node.keywords}
         no_pickle = isinstance(keywords.get("allow_pickle"), ast.Constant) and keywords["allow_pickle"].value is False
-        if call.startswith("torch.") and call.endswith((".load", ".loads")) or call.endswith("read_pickle"):
+        if (call.startswith("torch.") and call.endswith((".load", ".loads"))) or call.endswith("read_pickle"):
             found.append(f"{path}:{node.lineno} calls {call}")
         elif call in ("np.load", "numpy.load") or call.endswith("BM25.load"):
             if not no_pickle:

@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from helpers import WHY, assert_well_formed
+
 from qa import Engine, UserError
 from qa.queries import load_queries, reasons_found
 
@@ -85,5 +85,5 @@ def test_a_reader_model_rescores_the_answer_sentences(engine, encoder, tmp_path)
 
 def test_a_reader_model_that_cannot_be_loaded_is_one_clear_error(engine, encoder, tmp_path):
     (tmp_path / "not-a-model").mkdir()
-    with pytest.raises(UserError, match="cannot be loaded as a sentence-transformers CrossEncoder.*--reader"):
+    with pytest.raises(UserError, match=r"cannot be loaded as a sentence-transformers CrossEncoder.*--reader"):
         Engine(replace(engine.settings, reader=str(tmp_path / "not-a-model")), encoder)

@@ -270,7 +270,7 @@ const relabel = () => {
   });
   // The file drop zone's name must hold its visible words, which voice control users say to click it.
   doc.querySelectorAll('#upload .upload-container[aria-label]').forEach((el) => {
-    const text = el.innerText.replace(/\s+/g, ' ').trim();
+    const text = el.innerText.replace(/\\s+/g, ' ').trim();
     if (text && el.getAttribute('aria-label') !== text) el.setAttribute('aria-label', text);
   });
   // Cards re-rendered after a click keep the highlight of the citation on show.

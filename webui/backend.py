@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -99,10 +100,8 @@ class Backend:
         return self._thread
 
     def _open_quietly(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # already logged and shown in the status
             self.open()
-        except Exception:  # already logged and shown in the status
-            pass
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the start-up has finished (ready or failed); whether it is ready."""

@@ -220,42 +220,41 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
         # The conversation, kept in this browser's storage so that it survives a reload (until New chat).
         stored = gr.BrowserState([], storage_key=STORAGE_KEY)
         with gr.Tabs(selected="ask") as main_tabs:
-            with gr.Tab("Ask", id="ask"):
-                with gr.Row(elem_id="ask-row"):
-                    with gr.Column(scale=5, min_width=340, elem_id="chat-column"):
-                        # No copy button: it copies the message's escaped markdown source, not the text shown; each
-                        # answer has its own "Copy answer with references" link instead.
-                        chat = gr.Chatbot(elem_id="chat", label="Conversation", show_label=False, height=None,
-                                          min_height=180, max_height="62vh", latex_delimiters=[], sanitize_html=True,
-                                          feedback_options=None, buttons=[], autoscroll=True,
-                                          placeholder="Ask about the articles, or pick an example below.")
-                        chips = gr.HTML("", elem_id="chips")
-                        with gr.Row(elem_id="ask-bar"):
-                            question = gr.Textbox(elem_id="question", show_label=False, scale=6, max_lines=4,
-                                                  placeholder="Ask a question about the articles…",
-                                                  label="Question")
-                            ask_btn = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
-                        with gr.Row(elem_classes="sqa-examples"):
-                            example_btns = [gr.Button(q, size="sm", variant="secondary") for q in examples]
-                        new_btn = gr.Button("New chat", size="sm", elem_id="new-chat")
-                        with gr.Accordion("Settings", open=False, elem_id="settings"):
-                            mode = gr.Radio(list(MODES), value=settings.mode, label="Retrieval mode",
-                                            info="bm25: words; dense: meaning; hybrid: both", elem_id="mode")
-                            k = gr.Slider(1, max(K_SLIDER_MAX, settings.k), value=settings.k, step=1,
-                                          label="Passages to retrieve", elem_id="k")
-                            articles = gr.Dropdown([], multiselect=True, label="Only these articles",
-                                                   elem_id="filter-articles")
-                            with gr.Row():
-                                date_from = gr.Textbox(label="From date", placeholder="YYYY, YYYY-MM or YYYY-MM-DD",
-                                                       elem_id="date-from")
-                                date_to = gr.Textbox(label="To date", placeholder="YYYY, YYYY-MM or YYYY-MM-DD",
-                                                     elem_id="date-to")
-                    # Sources and the article side by side with the chat on a wide screen; below it on a phone.
-                    with gr.Column(scale=3, min_width=300, elem_id="sources-column"):
-                        sources = gr.HTML(render.empty_panel("Sources", render.SOURCES_HINT), elem_id="sources")
-                    with gr.Column(scale=4, min_width=320, elem_id="article-column"):
-                        article = gr.HTML(render.empty_panel("Article", ARTICLE_HINT), elem_id="article",
-                                          js_on_load=ARTICLE_JS)
+            with gr.Tab("Ask", id="ask"), gr.Row(elem_id="ask-row"):
+                with gr.Column(scale=5, min_width=340, elem_id="chat-column"):
+                    # No copy button: it copies the message's escaped markdown source, not the text shown; each
+                    # answer has its own "Copy answer with references" link instead.
+                    chat = gr.Chatbot(elem_id="chat", label="Conversation", show_label=False, height=None,
+                                      min_height=180, max_height="62vh", latex_delimiters=[], sanitize_html=True,
+                                      feedback_options=None, buttons=[], autoscroll=True,
+                                      placeholder="Ask about the articles, or pick an example below.")
+                    chips = gr.HTML("", elem_id="chips")
+                    with gr.Row(elem_id="ask-bar"):
+                        question = gr.Textbox(elem_id="question", show_label=False, scale=6, max_lines=4,
+                                              placeholder="Ask a question about the articles…",
+                                              label="Question")
+                        ask_btn = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+                    with gr.Row(elem_classes="sqa-examples"):
+                        example_btns = [gr.Button(q, size="sm", variant="secondary") for q in examples]
+                    new_btn = gr.Button("New chat", size="sm", elem_id="new-chat")
+                    with gr.Accordion("Settings", open=False, elem_id="settings"):
+                        mode = gr.Radio(list(MODES), value=settings.mode, label="Retrieval mode",
+                                        info="bm25: words; dense: meaning; hybrid: both", elem_id="mode")
+                        k = gr.Slider(1, max(K_SLIDER_MAX, settings.k), value=settings.k, step=1,
+                                      label="Passages to retrieve", elem_id="k")
+                        articles = gr.Dropdown([], multiselect=True, label="Only these articles",
+                                               elem_id="filter-articles")
+                        with gr.Row():
+                            date_from = gr.Textbox(label="From date", placeholder="YYYY, YYYY-MM or YYYY-MM-DD",
+                                                   elem_id="date-from")
+                            date_to = gr.Textbox(label="To date", placeholder="YYYY, YYYY-MM or YYYY-MM-DD",
+                                                 elem_id="date-to")
+                # Sources and the article side by side with the chat on a wide screen; below it on a phone.
+                with gr.Column(scale=3, min_width=300, elem_id="sources-column"):
+                    sources = gr.HTML(render.empty_panel("Sources", render.SOURCES_HINT), elem_id="sources")
+                with gr.Column(scale=4, min_width=320, elem_id="article-column"):
+                    article = gr.HTML(render.empty_panel("Article", ARTICLE_HINT), elem_id="article",
+                                      js_on_load=ARTICLE_JS)
             with gr.Tab("Library", id="library") as library_tab:
                 library = gr.HTML(render.empty_panel("Library", "The articles appear when the index is ready."),
                                   elem_id="library")

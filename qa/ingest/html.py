@@ -62,7 +62,7 @@ def read_html(data: bytes, name: str) -> Extracted:
             # The date from the page's metadata only, never guessed from its text or links.
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
-    except Exception as exc:  # noqa: BLE001 - whatever a malformed page makes the parser raise, the page is unreadable
+    except Exception as exc:
         raise Unreadable(f"{name}: could not be read as a web page ({type(exc).__name__}); skipped") from None
     blocks = _blocks(doc.body) if doc is not None and doc.body is not None else []
     if not blocks:

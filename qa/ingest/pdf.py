@@ -43,7 +43,7 @@ def _page_lines(page) -> list[Line | None]:
     """A page's lines in reading order; None stands for vertical space (a paragraph break)."""
     try:
         raw = page.extract_text(extraction_mode="layout")
-    except Exception:  # noqa: BLE001 - the layout reader trips on some fonts: the plain reader still gets the words
+    except Exception:
         raw = page.extract_text()
     out: list[Line | None] = []
     for line in (raw or "").splitlines():
@@ -125,7 +125,7 @@ def _continues(paragraph: list[str]) -> bool:
 def _info_title(reader) -> str | None:
     try:
         title = (reader.metadata or {}).get("/Title")
-    except Exception:  # noqa: BLE001 - a damaged info dictionary just means no title from it
+    except Exception:
         return None
     title = _SPACES.sub(" ", str(title or "")).strip()
     return None if not title or _FILE_TITLE.search(title) else title
@@ -134,7 +134,7 @@ def _info_title(reader) -> str | None:
 def _info_author(reader) -> str | None:
     try:
         author = (reader.metadata or {}).get("/Author")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     return _SPACES.sub(" ", str(author or "")).strip() or None
 
@@ -146,7 +146,7 @@ def _open(data: bytes, name: str):
     if reader.is_encrypted:
         try:
             opened = reader.decrypt("")  # many PDFs are encrypted with an empty password only to restrict printing
-        except Exception:  # noqa: BLE001 - e.g. AES without the crypto library: as locked as a password
+        except Exception:
             opened = 0
         if not opened:
             raise Unreadable(f"{name}: is encrypted (password-protected): save a copy without the password to include it")
@@ -166,7 +166,7 @@ def read_pdf(data: bytes, name: str) -> Extracted:
         title, author = _info_title(reader), _info_author(reader)
     except Unreadable:
         raise
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of error on a damaged file
+    except Exception as exc:
         raise Unreadable(f"{name}: is not a readable PDF ({type(exc).__name__}: {str(exc)[:80]})") from None
     if not any(any(lines) for lines in pages):
         raise Unreadable(f"{name}: {NO_TEXT}")

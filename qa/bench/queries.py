@@ -1,18 +1,52 @@
-"""Query sets: JSON Lines of questions with gold snippets or passage ids, and which passages they mark relevant."""
+"""Question sets: JSON Lines of questions with gold snippets or passage ids, and which passages they mark relevant."""
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa.chunking import Passage
-from qa.errors import UserError
-from qa.settings import ROOT
-from qa.text import fold
+from qa import UserError
 
+if TYPE_CHECKING:
+    from qa.types import Passage
+
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_QUERIES = ROOT / "bench" / "queries" / "russia-taliban.jsonl"
+QueryFiles = str | Path | Sequence[str | Path] | None
+
+# Gold snippets match whatever quotes, dashes and spaces the article used.
+_PUNCTUATION = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
+    "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"', "\u2013": "-", "\u2014": "-",
+    "\u2012": "-", "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u200b": "",
+    "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": "",
+})
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """The matching key of a text: NFKC, straight quotes, ASCII dashes, one space per whitespace run, casefolded."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION)
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def _paths(path: QueryFiles) -> list[Path]:
+    """The files of a question set (default: the shipped set for the bundled corpus)."""
+    return [Path(p) for p in path] if isinstance(path, list | tuple) else [Path(path) if path else DEFAULT_QUERIES]
+
+
+def queries_name(path: QueryFiles) -> str:
+    """How a question set is named in reports: each file's path inside the project when it is there, else as given."""
+    names = []
+    for p in _paths(path):
+        full = p.resolve()
+        names.append(full.relative_to(ROOT).as_posix() if full.is_relative_to(ROOT) else str(p))
+    return " + ".join(names)
 
 
 @dataclass(frozen=True)
@@ -39,6 +73,7 @@ class Query:
 
 
 def _strings(value: object, field: str, where: str) -> tuple[str, ...]:
+    """A list of non-empty strings from a query line, or a UserError naming the field and line."""
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -82,12 +117,11 @@ def parse_queries(lines: Iterable[str], source: str = "<queries>") -> list[Query
     return queries
 
 
-def load_queries(path: str | Path | Sequence[str | Path] | None = None) -> list[Query]:
+def load_queries(path: QueryFiles = None) -> list[Query]:
     """Read a query file, or several as one set (default: the shipped set for the bundled corpus)."""
-    paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path) if path else DEFAULT_QUERIES]
     queries: list[Query] = []
     seen: dict[str, Path] = {}
-    for one in paths:
+    for one in _paths(path):
         try:
             text = one.read_text(encoding="utf-8-sig")
         except OSError as exc:

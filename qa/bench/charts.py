@@ -1,14 +1,20 @@
-"""Benchmark charts drawn with matplotlib: metrics by mode, and latency by stage."""
+"""Benchmark charts drawn with matplotlib: metrics by mode, and latency by stage (from the run model only)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from qa.report import LATENCY_PNG, METRICS_PNG, STAGE_LABELS, BenchReport, label, measured_stages
+from qa.bench.model import STAGE_LABELS, BenchReport, label
+
+METRICS_PNG = "metrics.png"
+LATENCY_PNG = "latency.png"
+BARE_NAME = "bare encode_query"
 
 
 def draw_charts(report: BenchReport, folder: Path) -> list[Path]:
     """metrics.png (metrics by mode) and latency.png (p50 latency by stage and mode)."""
+    # matplotlib takes a second to import: only pay for it when a chart is drawn.
     import matplotlib
 
     matplotlib.use("Agg")  # files only: never open a window, never need a display
@@ -29,20 +35,17 @@ def draw_charts(report: BenchReport, folder: Path) -> list[Path]:
     ax.set_ylabel("score")
     paths.append(_save(plt, fig, ax, f"{report.name}: metrics by mode", folder / METRICS_PNG))
 
-    stages = measured_stages(report, total=False)
-    rows = [(m.mode, {s: m.latency_ms.get(s, {}).get("p50", 0.0) for s in stages}) for m in report.modes]
-    if report.encode_ms:
-        rows.append(("bare encode_query", {"encode": report.encode_ms.get("p50", 0.0)}))
+    stages = report.stages(total=False)
+    rows = [(BARE_NAME if name == "bare" else name, parts, total) for name, parts, total in report.p50_parts()]
     fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(rows) + 1.6))
     left = np.zeros(len(rows))
     for s in stages:
         values = np.array([r[1].get(s, 0.0) for r in rows])
         ax.barh([r[0] for r in rows], values, left=left, label=STAGE_LABELS[s])
         left += values
-    for i, (name, _) in enumerate(rows):
+    for i, (_, _, total) in enumerate(rows):
         # The label is the median total when measured (a sum of stage medians is not the median of sums).
-        measured = next((m.latency_ms.get("total", {}).get("p50") for m in report.modes if m.mode == name), None)
-        ax.text(left[i], i, f" {measured if measured is not None else left[i]:.1f} ms", va="center", fontsize=8)
+        ax.text(left[i], i, f" {total if total is not None else left[i]:.1f} ms", va="center", fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, max(left.max() if len(left) else 1.0, 1e-3) * 1.2)
     ax.set_xlabel("median milliseconds per question")
@@ -50,7 +53,7 @@ def draw_charts(report: BenchReport, folder: Path) -> list[Path]:
     return paths
 
 
-def _save(plt, fig, ax, title: str, path: Path) -> Path:
+def _save(plt: Any, fig: Any, ax: Any, title: str, path: Path) -> Path:
     """Title the chart, put its legend outside the bars, write the PNG and free the figure."""
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))

@@ -1,0 +1,86 @@
+"""The metrics: rank metrics with ranx (recall@k, MRR, nDCG), answer and abstention rates, latency percentiles."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from qa import Status
+from qa.bench.model import QueryRun
+
+DEFAULT_METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10")
+RANK_METRICS = DEFAULT_METRICS
+# Measured on the answers, not the rankings: first_sentence is the share of answerable questions whose answer's
+# first sentence holds a gold snippet, first_passage the share whose first sentence comes from a relevant paragraph
+# (an abstention counts as wrong in both); near_topic the share of unanswerable questions about the articles' own
+# subjects answered "partial" or "not in the sources"; reason_coverage the share of listed reasons (up to 4) an
+# answer gives, over questions whose gold lists several.
+ANSWER_METRICS = ("first_sentence", "first_passage", "abstention", "near_topic", "false_abstention", "partial",
+                  "reason_coverage")
+
+
+def ir_metrics(
+    qrels: Mapping[str, Mapping[str, int]],
+    run: Mapping[str, Mapping[str, float]],
+    metrics: Sequence[str] = DEFAULT_METRICS,
+) -> dict[str, float]:
+    """Mean of each metric over the queries that have relevant documents (ranx); queries with no results count 0."""
+    from ranx import Qrels, Run, evaluate
+
+    judged = {q: {d: int(r) for d, r in docs.items()} for q, docs in qrels.items() if any(r > 0 for r in docs.values())}
+    if not judged:
+        return {m: 0.0 for m in metrics}
+    # ranx needs every query in both: a query that retrieved nothing gets an empty-ish run entry.
+    ranked = {q: dict(run.get(q, {})) or {"__none__": 0.0} for q in judged}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = evaluate(Qrels(judged), Run(ranked), list(metrics), make_comparable=True)
+    if isinstance(scores, float):
+        scores = {metrics[0]: scores}
+    return {m: float(scores[m]) for m in metrics}
+
+
+def ranked_run(ranking: Sequence[str]) -> dict[str, float]:
+    """A ranked list of ids as a ranx run entry (descending scores that keep the order, ties impossible)."""
+    n = len(ranking)
+    return {doc: float(n - i) for i, doc in enumerate(ranking)}
+
+
+def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
+    """p50 and p95 of latency samples in milliseconds."""
+    if not samples_ms:
+        return {"p50": 0.0, "p95": 0.0}
+    values = np.asarray(samples_ms, dtype=np.float64)
+    return {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95))}
+
+
+def metric_names(k: int) -> tuple[str, ...]:
+    """The rank metrics a ranking of depth k supports (a cutoff past k would repeat the last), then the answer ones."""
+    return tuple(m for m in RANK_METRICS if int(m.split("@")[1]) <= k) + ANSWER_METRICS
+
+
+def run_metrics(results: Sequence[QueryRun], relevant: Mapping[str, set[str]], k: int) -> dict[str, float]:
+    """Rank metrics over the answerable questions with a relevant passage; abstention rates by kind of question."""
+    qrels = {r.id: {pid: 1 for pid in relevant[r.id]} for r in results if r.answerable and relevant[r.id]}
+    run = {r.id: ranked_run(r.ranked) for r in results if r.id in qrels}
+    out = ir_metrics(qrels, run, [m for m in metric_names(k) if m not in ANSWER_METRICS])
+    off = [r for r in results if not r.answerable and r.kind == "offtopic"]
+    near = [r for r in results if not r.answerable and r.kind != "offtopic"]
+    on = [r for r in results if r.answerable]
+    with_gold = [r for r in on if relevant[r.id]]
+    if off:
+        out["abstention"] = sum(r.status == Status.NOT_IN_SOURCES for r in off) / len(off)
+    if near:
+        out["near_topic"] = sum(r.status in (Status.NOT_IN_SOURCES, Status.PARTIAL) for r in near) / len(near)
+    if with_gold:
+        out["first_sentence"] = sum(bool(r.first_sentence) for r in with_gold) / len(with_gold)
+        out["first_passage"] = sum(bool(r.first_passage) for r in with_gold) / len(with_gold)
+    if on:
+        out["false_abstention"] = sum(r.status == Status.NOT_IN_SOURCES for r in on) / len(on)
+        out["partial"] = sum(r.status == Status.PARTIAL for r in on) / len(on)
+    listed = [r.reasons for r in on if r.reasons]
+    if listed:
+        out["reason_coverage"] = sum(min(found, 4) / min(total, 4) for found, total in listed) / len(listed)
+    return out

@@ -15,7 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from embeddings import Encoder
-from qa import Settings, UserError, bench
+from qa import Settings, UserError
 from qa.cli import library_options
 from qa.corpus import load_corpus
 from qa.uploads import MAX_UPLOAD_BYTES
@@ -53,7 +53,7 @@ def serve(backend: Backend, host: str, port: int, block: bool = True, bench_out:
 
     The Benchmark tab saves and reads runs under `bench_out` (default bench/out/, or SOURCEQA_BENCH_OUT).
     """
-    bench_out = (bench_out or bench.OUT_ROOT).resolve()
+    bench_out = (bench_out or backend.settings.bench_out).resolve()
     demo = build_ui(backend, bench_out=bench_out)
     demo.queue(default_concurrency_limit=2)
     demo.launch(

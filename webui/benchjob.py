@@ -14,13 +14,25 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from qa import Engine, Settings, UserError, open_engine
+from qa.bench import load_queries, queries_name, run_queries, save_latest
+from qa.types import Progress
+
 # Lower than the web server, which shares the machine's cores with this run.
 NICENESS = 10
+COMMAND = "python -m qa bench (from the UI)"
 
 
 def say(**fields: object) -> None:
     """One line of JSON on stdout for the app to read."""
     print(json.dumps(fields), flush=True)
+
+
+def job(engine: Engine, queries: Path, out_root: Path, *, build: bool = True, progress: Progress | None = None) -> Path:
+    """Ask the question set in every mode, save the run as the latest under `out_root` (compared with the one before)."""
+    report = run_queries(engine, load_queries(queries), build=build, progress=progress, name=queries_name(queries),
+                         command=COMMAND)
+    return save_latest(report, out_root)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,17 +44,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if hasattr(os, "nice"):
         os.nice(NICENESS)
-    from qa import Settings, UserError, bench, open_engine
+    from qa.runtime import setup
 
+    setup(verbose=False)  # this process is the app's: the same offline hubs and thread counts as the app and the CLI
     try:
-        bench.DEFAULT_QUERIES = Path(args.queries)  # the set run_shipped asks
-        engine = open_engine(Settings.load())
-        view = bench.run_shipped(engine, lambda stage, done, total: say(stage=stage, done=done, total=total),
-                                 build=not args.no_build, out_root=Path(args.out_root))
+        folder = job(open_engine(Settings.load()), Path(args.queries), Path(args.out_root), build=not args.no_build,
+                     progress=lambda stage, done, total: say(stage=stage, done=done, total=total))
     except UserError as exc:
         say(error=str(exc))
         return 2
-    say(folder=str(view.folder))
+    say(folder=str(folder))
     return 0
 
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import gradio as gr
 
-from qa import UserError, bench
-from qa.bench import BenchView
-from qa.settings import ENV
+from qa import Settings, UserError
+from qa.bench import DEFAULT_QUERIES, queries_name
+from qa.types import Progress
 from webui import render_bench
 from webui.backend import Backend
+from webui.benchview import BenchView, latest_view
 from webui.render import sentence
 
 RUN_LABEL = "Run benchmark"
@@ -31,15 +32,21 @@ class Busy(UserError):
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def environment(settings: Settings) -> dict[str, str]:
+    """The SOURCEQA_* variables that give a child process these settings."""
+    return {o.env: str(getattr(settings, o.field)) for o in Settings.OPTIONS if getattr(settings, o.field, None) is not None}
+
+
 class BenchRunner:
     """Runs the shipped question set through qa.bench in a process of its own, one run at a time; reads saved runs."""
 
     build_index = True  # time a fresh index build too, as `python -m qa bench` does
+    queries = DEFAULT_QUERIES  # the question set the Run button asks
 
-    def __init__(self, backend: Backend, out_root: Path) -> None:
-        """Runs go into, and are read from, `out_root` (bench/out/ unless the app was told otherwise)."""
+    def __init__(self, backend: Backend, out_root: Path | None = None) -> None:
+        """Runs go into, and are read from, `out_root` (default: the `bench_out` setting, bench/out/)."""
         self.backend = backend
-        self.out_root = out_root
+        self.out_root = out_root if out_root is not None else backend.settings.bench_out
         self._lock = threading.Lock()  # shared by every browser session: a second Run is refused, not queued
         self._progress: tuple[str, int, int] | None = None
 
@@ -50,9 +57,9 @@ class BenchRunner:
 
     def view(self) -> BenchView:
         """The latest saved run and its comparison with the run before it."""
-        return bench.latest_view(self.out_root)
+        return latest_view(self.out_root)
 
-    def run(self, progress: bench.Progress | None = None) -> BenchView:
+    def run(self, progress: Progress | None = None) -> BenchView:
         """Run the shipped set in its own process, save it as the latest run and return its view; Busy if one runs.
 
         The run opens its own engine from the app's settings (the app's index is already saved, so it loads), in a
@@ -71,12 +78,10 @@ class BenchRunner:
             self._progress = None
             self._lock.release()
 
-    def _run_process(self, progress: bench.Progress | None) -> None:
+    def _run_process(self, progress: Progress | None) -> None:
         """Start `python -m webui.benchjob`, pass its progress on, and raise a UserError if it fails."""
-        settings = self.backend.settings
-        env = {**os.environ, **{var: str(getattr(settings, name)) for name, var in ENV.items()
-                                if getattr(settings, name, None) is not None}}
-        command = [sys.executable, "-m", "webui.benchjob", "--queries", str(bench.DEFAULT_QUERIES),
+        env = {**os.environ, **environment(self.backend.settings)}
+        command = [sys.executable, "-m", "webui.benchjob", "--queries", str(self.queries),
                    "--out-root", str(self.out_root)] + ([] if self.build_index else ["--no-build"])
         error = ""
         with tempfile.TemporaryFile("w+", encoding="utf-8") as log_file:
@@ -147,7 +152,7 @@ class BenchTab:
         private: dict[str, Any] = {"api_visibility": "private"}
         with gr.Tab("Benchmark", id="benchmark") as tab:
             with gr.Row(elem_id="bench-top"):
-                gr.HTML(render_bench.intro(bench.queries_name(bench.DEFAULT_QUERIES)), elem_id="bench-intro")
+                gr.HTML(render_bench.intro(queries_name(self.runner.queries)), elem_id="bench-intro")
                 with gr.Column(scale=0, min_width=180):
                     run_btn = gr.Button(RUN_LABEL, variant="primary", elem_id="bench-run")
             summary = gr.HTML("", elem_id="bench-summary")

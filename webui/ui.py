@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import MODES, Filters, Upload, UserError, bench, verify
+from qa import MODES, Filters, Upload, UserError, verify
 from qa.ingest import SUFFIX_LIST
 from qa.retrieve import article_matches
 from qa.uploads import MAX_UPLOAD_BYTES
@@ -267,7 +267,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
                 add_btn = gr.Button("Add to library", variant="primary", elem_id="add")
                 upload_html = gr.HTML(render.upload_report([], None), elem_id="upload-report")
                 upload_json = gr.JSON(visible="hidden")
-            BenchTab(BenchRunner(backend, bench_out or bench.OUT_ROOT)).build()
+            BenchTab(BenchRunner(backend, bench_out)).build()
         bridge = gr.HTML("", visible="hidden", js_on_load=BRIDGE_JS, elem_id="bridge")
         timer = gr.Timer(1.0)
 

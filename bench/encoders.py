@@ -14,9 +14,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from embeddings import Encoder
 from embeddings.encoder import default_cache_dir
+from qa.bench.queries import load_queries
 from qa.corpus import load_corpus
 from qa.library import chunk_corpus, passage_text
-from qa.queries import load_queries
 
 ROUNDS = 3
 QUESTIONS = 40

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from gradio_client import Client  # noqa: E402
 
-from qa.metrics import percentiles  # noqa: E402
-from qa.queries import load_queries  # noqa: E402
+from qa.bench.metrics import percentiles  # noqa: E402
+from qa.bench.queries import load_queries  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 FOLLOW_UPS = ("And who said that?", "Why?", "When was that?", "What did Moscow say about it?")

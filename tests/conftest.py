@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import socket
@@ -15,7 +14,6 @@ import pytest
 
 from embeddings import Encoder
 from qa import Engine, Settings, open_engine
-from qa import bench as qa_bench
 from qa.settings import DEFAULT_CORPUS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,8 +124,7 @@ def ten_questions(tmp_path, monkeypatch) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     from webui.benchtab import BenchRunner
 
-    monkeypatch.setattr(qa_bench, "DEFAULT_QUERIES", path)
-    monkeypatch.setattr(qa_bench, "run_shipped", functools.partial(qa_bench.run_shipped, build=False))
+    monkeypatch.setattr(BenchRunner, "queries", path)
     monkeypatch.setattr(BenchRunner, "build_index", False)  # the app's run, in its own process
     return path
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from qa import Answer, read_source, verify
 
 WHY = "Why does Russia engage the Taliban?"
+# Eight questions of every kind (answerable, off-topic, near-topic, follow-ups, listed reasons) for benchmark runs.
+SMALL_QUERIES = Path(__file__).resolve().parent / "data" / "small-queries.jsonl"
 # An invented article on a topic far from the bundled corpus, so its passages can only come from an upload.
 GLACIER = """---
 title: Svalbard Glacier Retreat Speeds Up
@@ -95,8 +97,7 @@ def seed_earlier_run(out_root: Path, metric: str = "recall@1", mode: str = "hybr
 
     The latest run then shows that metric as a regression against it; `latest` still points at the real run.
     """
-    from qa.bench import LATEST
-    from qa.report import load_report, write_reports
+    from qa.bench.runs import LATEST, load_report, write_reports
 
     report = load_report(out_root / LATEST)
     modes = tuple(replace(m, metrics={**m.metrics, metric: m.metrics[metric] + by}) if m.mode == mode else m

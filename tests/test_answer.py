@@ -9,10 +9,10 @@ import pytest
 from helpers import WHY, assert_well_formed
 
 from qa import Engine, Settings, Turn, cli, verify
+from qa.bench.queries import load_queries, relevant_ids
 from qa.calibration import fit_threshold, null_threshold
 from qa.conversation import is_follow_up, search_text
 from qa.evidence import has_evidence, leans_back
-from qa.queries import load_queries, relevant_ids
 from qa.question import Wants, analyze
 from qa.reader import FEATURES
 from qa.reader import score as reader_score

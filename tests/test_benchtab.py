@@ -8,14 +8,15 @@ from pathlib import Path
 import gradio as gr
 import pytest
 from conftest import ROOT
-from helpers import WHY, answer_key, seed_earlier_run
+from helpers import SMALL_QUERIES, WHY, answer_key, seed_earlier_run, write
 
-from qa import Settings, bench
-from qa.bench import BenchView
-from qa.report import BenchReport, BuildStats, ModeRun, compare
+from qa import Settings
+from qa.bench.model import BenchReport, BuildStats, ModeRun, compare
 from webui import Backend, NotReady
 from webui import render_bench as rb
-from webui.benchtab import BenchRunner, BenchTab, Busy
+from webui.benchjob import job
+from webui.benchtab import BenchRunner, BenchTab, Busy, environment
+from webui.benchview import BenchView, latest_view
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
 METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "abstention", "false_abstention")
@@ -41,9 +42,9 @@ def fake_report(created: str, **changes: float) -> BenchReport:
 
 
 def fake_view(report: BenchReport, previous: BenchReport | None) -> BenchView:
-    """What qa.bench.view() returns for a run and the one before it (the Markdown fields are not shown by the tab)."""
+    """What webui.benchview.view() returns for a run and the one before it."""
     deltas = compare(previous, report) if previous else ()
-    return BenchView(report, Path("/out/run"), previous, deltas, "", "", ())
+    return BenchView(report, Path("/out/run"), previous, deltas)
 
 
 def assert_inert(html: str) -> None:
@@ -53,7 +54,7 @@ def assert_inert(html: str) -> None:
 
 
 def test_no_report_says_how_to_make_one(tmp_path):
-    view = bench.latest_view(tmp_path)
+    view = latest_view(tmp_path)
     html = rb.summary(view, tmp_path / "<out>")
     assert "No benchmark run yet" in html and "<b>Run benchmark</b>" in html and "<code>python -m qa bench</code>" in html
     assert "&lt;out&gt;" in html
@@ -104,6 +105,23 @@ def test_summary_shows_a_run_in_progress():
     html = rb.summary(fake_view(fake_report("2026-01-02T00:00:00+00:00"), None), Path("/out"),
                       ("asking in 3 modes <i>", 12, 40))
     assert "A benchmark run is in progress: asking in 3 modes &lt;i&gt; (12/40)" in html
+
+
+def test_the_job_saves_a_run_as_latest_and_reports_progress(engine, tmp_path):
+    three = write(tmp_path, "three.jsonl", "\n".join(SMALL_QUERIES.read_text().splitlines()[:3]))
+    seen: list[tuple[str, int, int]] = []
+    folder = job(engine, three, tmp_path / "out", build=False, progress=lambda *a: seen.append(a))
+    shown = latest_view(tmp_path / "out")
+    assert shown.folder == folder.resolve() and shown.report is not None and shown.report.build is None
+    assert shown.report.counts["questions"] == 3 and shown.report.command == "python -m qa bench (from the UI)"
+    assert seen[-1][1] == seen[-1][2] == 3 * 4 and shown.previous is None
+
+
+def test_the_job_process_gets_the_apps_settings(tmp_path):
+    settings = Settings.load(corpus=tmp_path / "c", index_dir=tmp_path / "i", k=7, mode="bm25")
+    env = environment(settings)
+    assert Settings.load(environ=env) == settings
+    assert env["SOURCEQA_CORPUS"] == str(tmp_path / "c") and env["SOURCEQA_K"] == "7"
 
 
 def test_a_run_needs_the_index_and_one_at_a_time(tmp_path):

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from helpers import GLACIER, WHY, answer_key, assert_well_formed
 
-from qa.queries import load_queries
+from qa.bench.queries import load_queries
 
 OFF_TOPIC = "What is the boiling point of mercury?"
 GLACIER_Q = "Why is the Kongsbreen glacier retreating?"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from qa import Engine
-from qa.queries import load_queries
+from qa.bench.queries import load_queries
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from helpers import PILOTS, PILOTS_NAME, WHY, write
 
 import qa.lexical
 from qa import Engine, Filters, UserError, read_source
-from qa.queries import load_queries, relevant_ids
+from qa.bench.queries import load_queries, relevant_ids
 
 # Lines of the raw articles that are page furniture, not article prose.
 BOILERPLATE = [

@@ -9,7 +9,7 @@ import pytest
 from helpers import WHY, assert_well_formed
 
 from qa import Engine, UserError
-from qa.queries import load_queries, reasons_found
+from qa.bench.queries import load_queries, reasons_found
 
 
 def test_a_question_the_articles_almost_answer_is_partial_and_names_what_is_missing(engine):

@@ -20,7 +20,7 @@ from conftest import ROOT
 from helpers import WHY
 
 from qa import bench
-from qa.queries import load_queries
+from qa.bench.queries import load_queries
 
 DOCS = ROOT / "docs"
 # Contrast WCAG AA asks of body text.
@@ -78,8 +78,8 @@ def bench_report(web_app) -> None:
     if (web_app.bench_out / bench.LATEST / "report.json").is_file():
         return
     queries = load_queries(ROOT / "bench/queries/russia-taliban.jsonl")
-    report = bench.run_benchmark(web_app.backend.engine(), queries[:8] + queries[-2:], build=False, name="ten")
-    bench.save_run(report, out_root=web_app.bench_out)
+    report = bench.run_queries(web_app.backend.engine(), queries[:8] + queries[-2:], build=False, name="ten")
+    bench.save_run(report, root=web_app.bench_out)
 
 
 def answer(page: object, question: str = WHY) -> None:

@@ -4,6 +4,7 @@ Not imported by `import qa`: only `python -m qa bench` and the web app's Benchma
 """
 
 from qa.bench.beir import load_beir, run_beir
+from qa.bench.command import main
 from qa.bench.markdown import markdown
 from qa.bench.model import BenchReport, Delta, compare, label, regressions
 from qa.bench.queries import DEFAULT_QUERIES, Query, load_queries, queries_name
@@ -12,6 +13,6 @@ from qa.bench.runs import LATEST, REPORT_JSON, latest_run, load_report, out_root
 
 __all__ = [
     "DEFAULT_K", "DEFAULT_QUERIES", "LATEST", "REPORT_JSON", "BenchReport", "Delta", "Query", "compare", "label",
-    "latest_run", "load_beir", "load_queries", "load_report", "markdown", "out_root", "parse_k", "parse_modes",
+    "latest_run", "load_beir", "load_queries", "load_report", "main", "markdown", "out_root", "parse_k", "parse_modes",
     "previous_run", "queries_name", "regressions", "run_beir", "run_queries", "save_latest", "save_run",
 ]

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from helpers import SMALL_QUERIES, write
+from helpers import GLACIER, PILOTS, PILOTS_NAME, SMALL_QUERIES, write
 
-from qa import UserError
+from qa import Settings, UserError, open_engine
 from qa.bench import beir, markdown, runner, runs, tables
 from qa.bench.metrics import ANSWER_METRICS, ir_metrics, metric_names, ranked_run, run_metrics
-from qa.bench.model import Delta, QueryRun, compare, regressions
-from qa.bench.queries import load_queries, parse_queries, queries_name
+from qa.bench.model import BuildStats, Delta, QueryRun, compare, regressions
+from qa.bench.queries import Query, load_queries, parse_queries, queries_name
 from qa.bench.runs import load_report, write_reports
 from webui.benchview import latest_view
 
@@ -115,10 +115,11 @@ def test_modes_flag_is_checked():
 # set with every kind of question (answerable, off-topic, near-topic, follow-ups, listed reasons) runs the mechanics.
 @pytest.fixture(scope="module")
 def small(engine, tmp_path_factory):
-    """One benchmark of the small set in every mode, with a fresh index build, written to a temporary folder."""
+    """One benchmark of the small set in every mode (the build is timed in its own test), written to a folder."""
     steps: list[tuple[str, int, int]] = []
-    report = runner.run_queries(engine, load_queries(SMALL_QUERIES), k=10, progress=lambda *a: steps.append(a),
-                                name=queries_name(SMALL_QUERIES), command="python -m qa bench")
+    report = runner.run_queries(engine, load_queries(SMALL_QUERIES), k=10, build=False,
+                                progress=lambda *a: steps.append(a), name=queries_name(SMALL_QUERIES),
+                                command="python -m qa bench")
     folder = tmp_path_factory.mktemp("bench-out")
     return report, write_reports(report, folder), steps
 
@@ -137,12 +138,32 @@ def test_bench_reports_every_mode_metric_and_stage(small):
         assert len(m.queries) == report.counts["questions"]
         assert {q.status for q in m.queries} <= {"answered", "partial", "not_in_sources"}
     assert report.encode_ms["p50"] > 0 and report.settings["k"] == 10 and report.environment["python"]
-    assert report.build is not None and report.build.reused == 0 and report.build.passages == report.counts["passages"]
-    assert report.build.passages_per_s > 0 and report.build.sentences_per_s > 0
-    hybrid = report.mode("hybrid")
-    assert hybrid.metrics["recall@10"] == 1.0 and hybrid.metrics["abstention"] == 1.0
-    assert [s[1] for s in steps] == sorted(s[1] for s in steps) and steps[-1][1] == steps[-1][2] == 8 * 2 + 8 * 4
-    assert any(s[0].startswith("index build: embedding") for s in steps)
+    assert report.build is None and report.mode("hybrid").metrics["abstention"] == 1.0  # "the capital of Australia"
+    assert [s[1] for s in steps] == sorted(s[1] for s in steps) and steps[-1][1] == steps[-1][2] == 8 * 4
+
+
+def test_the_build_is_timed_afresh_in_a_folder_of_its_own(encoder, tmp_path):
+    corpus = tmp_path / "corpus"
+    write(corpus, "glacier.md", GLACIER)
+    write(corpus, PILOTS_NAME, PILOTS)
+    tiny = open_engine(Settings.load(corpus=corpus, index_dir=tmp_path / "index"), encoder=encoder)
+    question = Query("g1", "Why is the Kongsbreen glacier retreating?", gold=("warmer seawater flowing north",))
+    steps: list[tuple[str, int, int]] = []
+    before = stamps(tmp_path / "index")
+    report = runner.run_queries(tiny, [question], ("bm25",), progress=lambda *a: steps.append(a))
+    build = report.build
+    assert build is not None and (build.passages, build.reused) == (len(tiny.passages), 0)
+    assert build.embedded == build.passages + build.sentences and build.passages_per_s > 0
+    assert BuildStats.from_dict(build.to_dict()) == replace(build, seconds=round(build.seconds, 3))
+    assert report.mode("bm25").metrics["recall@5"] == 1.0 and report.counts["passages"] == 5
+    assert [s[0] for s in steps][-3:] == ["index build", "bare query encode", "asking in 1 modes"]
+    assert any(s[0] == "index build: embedding sentences" for s in steps) and steps[-1][1:] == (4, 4)
+    assert stamps(tmp_path / "index") == before  # the timed build went to a temporary folder, not the engine's
+
+
+def stamps(folder: Path) -> dict[str, int]:
+    """Each file under a folder with its modification time."""
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
 
 
 def test_bench_writes_json_markdown_and_charts(small):
@@ -151,7 +172,7 @@ def test_bench_writes_json_markdown_and_charts(small):
     hybrid = next(m for m in data["modes"] if m["mode"] == "hybrid")
     q = next(q for q in hybrid["queries"] if q["answerable"])
     assert len(q["ranked"]) == 10 and {"id", "relevant"} == set(q["ranked"][0])
-    assert data["build"]["passages_per_s"] > 0 and data["encode_ms"]["p50"] > 0
+    assert data["build"] is None and data["encode_ms"]["p50"] > 0
     md = paths["markdown"].read_text()
     assert "| hybrid |" in md and "nDCG@10" in md and "bare `encode_query`" in md and "Command: `python -m qa bench`" in md
     for kind in ("metrics_chart", "latency_chart"):
@@ -160,7 +181,6 @@ def test_bench_writes_json_markdown_and_charts(small):
     assert again.mode("dense").metrics == pytest.approx(report.mode("dense").metrics, abs=1e-4)
     assert again.mode("bm25").queries[0].ranked == report.mode("bm25").queries[0].ranked
     assert again.mode("hybrid").queries[-1].reasons == report.mode("hybrid").queries[-1].reasons
-    assert again.build == replace(report.build, seconds=round(report.build.seconds, 3))
 
 
 def test_markdown_writes_the_table_rows_one_row_per_mode(small):

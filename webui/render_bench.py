@@ -50,7 +50,7 @@ def summary(view: BenchView, out_root: Path, running: tuple[str, int, int] | Non
         facts.append(f"Command: {report.command}")
     if view.folder is not None:
         facts.append(f"Saved in {view.folder}")
-    return render("bench/summary.html", running=running, facts=facts, name=report.name, notes=report.notes)
+    return render("bench/summary.html", running=running, facts=facts, title=report.name, notes=report.notes)
 
 
 def quality_table(report: BenchReport | None) -> Markup | str:

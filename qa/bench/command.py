@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from qa import Engine, Settings, UserError
+from qa.bench import markdown
 from qa.bench.beir import load_beir, run_beir
-from qa.bench.markdown import markdown
 from qa.bench.model import BenchReport, compare, label, regressions
 from qa.bench.queries import load_queries, queries_name
 from qa.bench.runner import DEFAULT_K, parse_k, parse_modes, run_queries
@@ -99,7 +99,7 @@ def main(args: argparse.Namespace, *, command: str, open_engine: Callable[..., E
                           "comparison": [d.to_dict() for d in deltas], "regressions": [d.to_dict() for d in failed]},
                          ensure_ascii=False, indent=2), file=out)
     else:
-        print(markdown(report, deltas, against), file=out)
+        print(markdown.render(report, deltas, against), file=out)
         print(f"reports written to {folder}/", file=out)
     if failed:
         worst = ", ".join(f"{d.mode} {label(d.metric)} {d.old:.3f} -> {d.new:.3f}" for d in failed)

@@ -48,7 +48,7 @@ def comparison_markdown(deltas: tuple[Delta, ...], against: str = "") -> str:
     return head + by_mode(tables.comparison(deltas), _change)
 
 
-def markdown(report: BenchReport, deltas: tuple[Delta, ...] = (), against: str = "") -> str:
+def render(report: BenchReport, deltas: tuple[Delta, ...] = (), against: str = "") -> str:
     """The whole report as Markdown: what ran, the metric and latency tables, the build, notes, comparison."""
     s = report.settings
     counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -50,19 +51,15 @@ def now_iso() -> str:
 
 
 def environment(engine: Engine) -> dict[str, Any]:
-    """What the timings depend on: Python, machine, CPU count, load and the library versions of the engine."""
-    try:
-        import torch
-
-        threads = int(torch.get_num_threads())
-    except ImportError:
-        threads = 0
+    """What the timings depend on: Python, machine, CPU count, load, threads and the library versions of the engine."""
+    torch = sys.modules.get("torch")  # only when the encoder runs on torch: importing it here would cost seconds
     try:
         load = round(os.getloadavg()[0], 2)
     except OSError:
         load = None
-    return {"platform": platform.platform(), "cpus": os.cpu_count(), "torch_threads": threads,
-            "load_average_1m": load, **engine.versions()}
+    return {"platform": platform.platform(), "cpus": os.cpu_count(),
+            "torch_threads": int(torch.get_num_threads()) if torch is not None else 0,
+            "query_threads": engine.settings.query_threads, "load_average_1m": load, **engine.versions()}
 
 
 def bare_encode_ms(engine: Engine, question: str) -> float:

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from qa import Settings, UserError
+from qa.bench import markdown
 from qa.bench.charts import draw_charts
-from qa.bench.markdown import markdown
 from qa.bench.model import BenchReport, Delta, compare
 
 REPORT_JSON = "report.json"
@@ -60,7 +60,7 @@ def write_reports(report: BenchReport, folder: str | Path, deltas: tuple[Delta, 
         data["comparison"] = {"against": against, "deltas": [d.to_dict() for d in deltas]}
     paths = {"json": folder / REPORT_JSON, "markdown": folder / REPORT_MD}
     paths["json"].write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    paths["markdown"].write_text(markdown(report, deltas, against), encoding="utf-8")
+    paths["markdown"].write_text(markdown.render(report, deltas, against), encoding="utf-8")
     paths["metrics_chart"], paths["latency_chart"] = draw_charts(report, folder)
     return paths
 

@@ -10,11 +10,10 @@ from typing import Any
 
 import gradio as gr
 
-from qa import Answer, Filters, Settings, UserError, bench, verify
+from qa import Answer, Engine, Filters, Settings, UserError, bench, verify
 from qa.ingest import SUFFIX_LIST
 from qa.retrieve import article_matches
 from qa.types import Upload
-from qa.uploads import MAX_UPLOAD_BYTES
 from webui import api, render
 from webui.assets import ARTICLE_JS, BRIDGE_JS
 from webui.backend import Backend
@@ -266,7 +265,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
                 # for each file why it is refused, in the report below.
                 files = gr.File(file_count="multiple", type="filepath",
                                 label=f"Add articles ({SUFFIX_LIST}; text as UTF-8; up to "
-                                      f"{MAX_UPLOAD_BYTES // 2**20} MB each)",
+                                      f"{Engine.UPLOAD_LIMIT // 2**20} MB each)",
                                 elem_id="upload", height=140)
                 add_btn = gr.Button("Add to library", variant="primary", elem_id="add")
                 upload_html = gr.HTML(render.upload_report([], None), elem_id="upload-report")

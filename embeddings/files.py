@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import re
+import uuid
 from pathlib import Path
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def slug(text: str, sep: str = "-", limit: int | None = 100) -> str:
+    """Text reduced to a safe file name part: letters, digits, '.', '_' and '-' (other runs become `sep`), no
+    leading or trailing separators or dots, at most `limit` characters; may be empty."""
+    return _UNSAFE.sub(sep, text).strip("._-")[:limit]
 
 
 class IndexFileError(Exception):
@@ -15,12 +24,11 @@ class IndexFileError(Exception):
 def atomic_write(path: str | Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder, fsync, then rename over it."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    # Created like a plain open() would (0666 less the umask), unlike mkstemp's 0600, without reading the process
+    # umask (os.umask can only be read by setting it: a race with other threads).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        # mkstemp creates 0600 files; give the file the permissions a plain open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -7,9 +7,11 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from qa import Answer, Chunked, Citation, Upload, Verification
+from qa import Answer, Citation
 from qa.chunking import paragraph_label
 from qa.ingest import SUFFIX_LIST
+from qa.types import ArticleView as Chunked
+from qa.types import Upload, Verification
 
 _SPACES = re.compile(r"\s+")
 # Characters the chat's markdown renderer gives a meaning to; backslash-escaped so they show as themselves.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from qa import Answer, AnswerSentence, Citation
+from qa import Answer, Citation
+from qa.types import AnswerSentence
 
 # Fields whose JSON name differs from the dataclass's.
 _RENAMED = {"paragraph": "n"}

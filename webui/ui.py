@@ -10,10 +10,10 @@ from typing import Any
 
 import gradio as gr
 
-from qa import MODES, Filters, Upload, UserError, verify
+from qa import Answer, Engine, Filters, Settings, UserError, verify
 from qa.ingest import SUFFIX_LIST
 from qa.retrieve import article_matches
-from qa.uploads import MAX_UPLOAD_BYTES
+from qa.types import Upload
 from webui import api, render
 from webui.assets import ARTICLE_JS, BRIDGE_JS
 from webui.backend import Backend
@@ -77,7 +77,10 @@ class Handlers:
             return
         # Earlier answers carry what they cited, which a follow-up like "Who said that?" refers back to.
         history = [a for a in restore_all(stored) if a.status != "invalid"]
-        answer = engine.ask(question, history, mode=mode, k=int(k), filters=filters)
+        try:
+            answer = engine.ask(question, history, mode=mode, k=int(k), filters=filters)
+        except UserError as exc:  # not a question that can be searched: said in the chat, with the reason
+            answer = Answer.invalid(question, str(exc))
         turn = len(stored)
         stored.append(answer.to_dict())
         chat += [user, {"role": "assistant", "content": render.answer_message(answer, turn)}]
@@ -111,7 +114,7 @@ class Handlers:
         if citation is None:
             return render.empty_panel("Article", "That citation is no longer in this conversation.")
         try:
-            chunk = self.backend.engine().chunk(citation.doc_id)
+            chunk = self.backend.engine().article(citation.doc_id)
         except UserError as exc:
             return render.empty_panel("Article", str(exc))
         return render.article_view(chunk, citation, verify(citation))
@@ -120,7 +123,7 @@ class Handlers:
         """Open an article from the Library (no paragraph highlighted)."""
         data = evt._data if isinstance(evt._data, dict) else {}
         try:
-            chunk = self.backend.engine().chunk(str(data.get("doc", "")))
+            chunk = self.backend.engine().article(str(data.get("doc", "")))
         except UserError as exc:
             return render.empty_panel("Article", str(exc)), gr.Tabs(selected="ask")
         return render.article_view(chunk), gr.Tabs(selected="ask")
@@ -212,7 +215,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
     h = Handlers(backend)
     settings = backend.settings
     private: dict[str, Any] = {"api_visibility": "private"}
-    with gr.Blocks(title="sourceqa") as demo:
+    with gr.Blocks(title="sourceqa", analytics_enabled=False) as demo:  # nothing leaves the machine
         with gr.Row(equal_height=True, elem_id="top"):
             gr.Markdown("## sourceqa\nAnswers are the articles' own sentences; each `[n]` cites a paragraph, checked "
                         "against its file. Click a marker or a source to read the article.", elem_id="intro")
@@ -238,7 +241,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
                         example_btns = [gr.Button(q, size="sm", variant="secondary") for q in examples]
                     new_btn = gr.Button("New chat", size="sm", elem_id="new-chat")
                     with gr.Accordion("Settings", open=False, elem_id="settings"):
-                        mode = gr.Radio(list(MODES), value=settings.mode, label="Retrieval mode",
+                        mode = gr.Radio(list(Settings.MODES), value=settings.mode, label="Retrieval mode",
                                         info="bm25: words; dense: meaning; hybrid: both", elem_id="mode")
                         k = gr.Slider(1, max(K_SLIDER_MAX, settings.k), value=settings.k, step=1,
                                       label="Passages to retrieve", elem_id="k")
@@ -262,7 +265,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
                 # for each file why it is refused, in the report below.
                 files = gr.File(file_count="multiple", type="filepath",
                                 label=f"Add articles ({SUFFIX_LIST}; text as UTF-8; up to "
-                                      f"{MAX_UPLOAD_BYTES // 2**20} MB each)",
+                                      f"{Engine.UPLOAD_LIMIT // 2**20} MB each)",
                                 elem_id="upload", height=140)
                 add_btn = gr.Button("Add to library", variant="primary", elem_id="add")
                 upload_html = gr.HTML(render.upload_report([], None), elem_id="upload-report")

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
-from embeddings.files import atomic_write
-from qa.corpus import body_key
-from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, extract
+from embeddings.files import atomic_write, slug
+from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, extract
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class UploadStatus(StrEnum):
+    """What became of an uploaded file."""
+
+    ADDED = "added"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
 
 
 @dataclass(frozen=True)
@@ -20,7 +26,7 @@ class Upload:
 
     name: str
     saved_as: str | None
-    status: str  # "added", "duplicate" or "rejected"
+    status: UploadStatus
     message: str
     paragraphs: int | None = None  # for an added file, the paragraphs of it that were indexed (0: nothing searchable)
 
@@ -31,7 +37,7 @@ def safe_filename(name: str) -> str:
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    stem = _UNSAFE.sub("-", stem).strip(".-_")[:100] or "upload"
+    stem = slug(stem) or "upload"
     return f"{stem}.{suffix.lower()}" if suffix else stem
 
 
@@ -52,10 +58,10 @@ def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload
     display = Path(str(name).replace("\\", "/")).name or "upload"
     got, problem = _problem(display, data)
     if got is None:
-        return Upload(display, None, "rejected", problem or "refused")
+        return Upload(display, None, UploadStatus.REJECTED, problem or "refused")
     key = body_key(got.text, got.body_start)
     if key in known:
-        return Upload(display, None, "duplicate", f"{display}: the same text is already in the library; not added again")
+        return Upload(display, None, UploadStatus.DUPLICATE, f"{display}: the same text is already in the library; not added again")
     target = folder / safe_filename(display)
     stem, suffix = target.stem, target.suffix
     i = 2
@@ -66,4 +72,5 @@ def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload
     # Written to disk before indexing: a crash in between loses nothing, the next start indexes it.
     atomic_write(target, data)
     known.add(key)
-    return Upload(display, target.name, "added", f"{display}: saved as {target.name}")
+    return Upload(display, target.name, UploadStatus.ADDED, f"{display}: saved as {target.name}")
+

@@ -10,8 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from helpers import GLACIER, PILOTS, PILOTS_NAME, SMALL_QUERIES, write
+from conftest import ROOT, Ran, run_cli
+from helpers import GLACIER, PILOTS, PILOTS_NAME, SMALL_QUERIES, assert_one_line_error, write
 
 from qa import Settings, UserError, open_engine
 from qa.bench import beir, markdown, runner, runs, tables
@@ -237,42 +237,38 @@ def test_one_slug_names_run_folders_and_beir_datasets():
 
 # --- the command line, in this process --------------------------------------------------------------------------
 @pytest.fixture()
-def bench_cli(engine, encoder, monkeypatch, capsys, tmp_path):
-    """`python -m qa bench ...` run in this process on the session's corpus copy and warm index: (exit code, out, err)."""
-    from qa.cli import main
+def bench_cli(engine, tmp_path):
+    """`python -m qa bench ...` in this process on the session's corpus copy and warm index, runs saved under tmp_path."""
+    env = {"SOURCEQA_CORPUS": str(engine.settings.corpus), "SOURCEQA_INDEX_DIR": str(engine.settings.index_path),
+           "SOURCEQA_BENCH_OUT": str(tmp_path / "bench-out")}
 
-    monkeypatch.setenv("SOURCEQA_CORPUS", str(engine.settings.corpus))
-    monkeypatch.setenv("SOURCEQA_INDEX_DIR", str(engine.settings.index_path))
-    monkeypatch.setenv("SOURCEQA_BENCH_OUT", str(tmp_path / "bench-out"))
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["bench", *args], encoder=encoder)
-        out, err = capsys.readouterr()
-        return code, out, err
+    def run(*args: str) -> Ran:
+        return run_cli(["bench", *args], engine.encoder, env)
     return run
 
 
 def test_bench_compare_and_fail_on_drop_set_the_exit_code(bench_cli, small, tmp_path):
     _, paths, _ = small
     small_set = ("--queries", str(SMALL_QUERIES), "--modes", "bm25", "--no-build")
-    code, out, err = bench_cli(*small_set, "--out", str(tmp_path / "a"), "--compare", str(paths["json"]),
-                               "--fail-on-drop", "0")
-    assert code == 0, err
-    assert "Change against an earlier run" in out and "| bm25 |" in out and f"reports written to {tmp_path / 'a'}/" in out
+    same = bench_cli(*small_set, "--out", str(tmp_path / "a"), "--compare", str(paths["json"]), "--fail-on-drop", "0")
+    assert same.returncode == 0, same.stderr
+    assert "Change against an earlier run" in same.stdout and "| bm25 |" in same.stdout
+    assert f"reports written to {tmp_path / 'a'}/" in same.stdout
     assert (tmp_path / "a" / "report.json").is_file() and (tmp_path / "a" / "latency.png").is_file()
 
     doctored = json.loads(paths["json"].read_text())
     for m in doctored["modes"]:
         m["metrics"]["recall@1"] += 0.2
     old = write(tmp_path, "old.json", json.dumps(doctored))
-    code, out, err = bench_cli(*small_set, "--out", str(tmp_path / "b"), "--compare", str(old), "--fail-on-drop", "0.05")
-    assert code == 1, err
-    assert "regression" in err and "R@1" in err
+    worse = bench_cli(*small_set, "--out", str(tmp_path / "b"), "--compare", str(old), "--fail-on-drop", "0.05")
+    assert worse.returncode == 1, worse.stderr
+    assert "regression" in worse.stderr and "R@1" in worse.stderr
     # Without --fail-on-drop the comparison is shown but never fails; without --out the run goes under bench_out.
-    code, out, err = bench_cli(*small_set, "--compare", str(old), "--json")
-    assert code == 0 and json.loads(out)["comparison"]
-    assert (tmp_path / "bench-out" / "latest" / "report.json").is_file()
-    assert load_report(tmp_path / "bench-out" / "latest").command.startswith("python -m qa bench --queries ")
+    shown = bench_cli(*small_set, "--compare", str(old), "--json")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["comparison"]
+    assert json.loads(shown.stdout)["out"].startswith(str(tmp_path / "bench-out"))
+    saved = load_report(tmp_path / "bench-out" / "latest")
+    assert saved.command.startswith("python -m qa bench --queries ") and saved.name == "tests/data/small-queries.jsonl"
 
 
 @pytest.mark.parametrize("args, words", [
@@ -284,15 +280,13 @@ def test_bench_compare_and_fail_on_drop_set_the_exit_code(bench_cli, small, tmp_
     (("--k", "0"), "k must be between 1 and 100"),
 ])
 def test_bench_flag_mistakes_are_one_line_and_exit_2(bench_cli, args, words):
-    code, _, err = bench_cli(*args)
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert code == 2 and len(lines) == 1 and words in lines[0] and "Traceback" not in err
+    assert_one_line_error(bench_cli(*args), words)
 
 
 def test_bench_reports_a_bad_query_line_by_number(bench_cli, tmp_path):
     bad = write(tmp_path, "bad.jsonl", '{"id": "q1", "question": "Why?"}\n{"id": "q2", "question": }\n')
-    code, _, err = bench_cli("--queries", str(bad))
-    assert code == 2 and "bad.jsonl line 2" in err
+    out = bench_cli("--queries", str(bad))
+    assert out.returncode == 2 and "bad.jsonl line 2" in out.stderr
 
 
 def test_importing_qa_does_not_import_the_benchmark():

@@ -2,7 +2,7 @@
 
 Usage: python bench/chat_during_bench.py [--port 7862] [--rounds 3]
 Starts `python app.py` (with a saved index: run `python -m qa index` first), asks the shipped example questions
-through the app's /ask endpoint while nothing else runs, then again while `python -m webui.benchjob` runs (the
+through the app's /ask endpoint while nothing else runs, then again while `python -m qa.bench.job` runs (the
 process the Benchmark tab's Run button starts), and prints the median round-trip times and their ratio.
 """
 
@@ -61,7 +61,7 @@ def main() -> int:
         timed_asks(client, questions, rounds=1)  # warm-up, untimed
         idle = timed_asks(client, questions, rounds=args.rounds)
         with tempfile.TemporaryDirectory(prefix="sourceqa-chat-bench-") as out:
-            job = subprocess.Popen([sys.executable, "-m", "webui.benchjob", "--queries", str(bench.DEFAULT_QUERIES),
+            job = subprocess.Popen([sys.executable, "-m", "qa.bench.job", "--queries", str(bench.DEFAULT_QUERIES),
                                     "--out-root", out], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
             began = time.perf_counter()

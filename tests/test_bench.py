@@ -1,4 +1,4 @@
-"""The benchmark: ranx figures equal hand-computed ones, query-file errors, an end-to-end run, comparison, BEIR."""
+"""The benchmark: rank metrics equal hand-computed ones, query-file errors, an end-to-end run, comparison, BEIR."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 # --- metrics on a tiny hand-made run --------------------------------------------------------------------------
-def test_ranx_metrics_equal_hand_computed_ones():
+def test_rank_metrics_equal_hand_computed_ones():
     qrels = {"q1": {"a": 1, "c": 1}, "q2": {"b": 1}, "q3": {"x": 1}, "q4": {}}
     run = {"q1": ranked_run(["a", "b", "c"]), "q2": ranked_run(["a", "c", "d", "b"]), "q3": ranked_run([])}
     got = ir_metrics(qrels, run, ["recall@1", "recall@3", "recall@5", "mrr@10", "ndcg@10"])
@@ -41,6 +41,12 @@ def test_ranx_metrics_equal_hand_computed_ones():
         "ndcg@10": (ndcg_q1 + ndcg_q2 + 0) / 3,
     }
     assert got == pytest.approx(expected, abs=1e-9)
+    # Graded judgments (BEIR qrels may grade) count with linear gain, as trec_eval's and ranx's nDCG do.
+    graded = ir_metrics({"q": {"a": 2, "b": 1}}, {"q": ranked_run(["b", "x", "a"])}, ["ndcg@10", "ndcg@2"])
+    assert graded["ndcg@10"] == pytest.approx((1 + 2 / math.log2(4)) / (2 + 1 / math.log2(3)))
+    assert graded["ndcg@2"] == pytest.approx(1 / (2 + 1 / math.log2(3)))
+    with pytest.raises(ValueError, match="unknown rank metric"):
+        ir_metrics({"q": {"a": 1}}, {}, ["map@10"])
 
 
 def test_ranked_run_keeps_the_order():

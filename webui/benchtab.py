@@ -79,9 +79,9 @@ class BenchRunner:
             self._lock.release()
 
     def _run_process(self, progress: Progress | None) -> None:
-        """Start `python -m webui.benchjob`, pass its progress on, and raise a UserError if it fails."""
+        """Start `python -m qa.bench.job`, pass its progress on, and raise a UserError if it fails."""
         env = {**os.environ, **environment(self.backend.settings)}
-        command = [sys.executable, "-m", "webui.benchjob", "--queries", str(self.queries),
+        command = [sys.executable, "-m", "qa.bench.job", "--queries", str(self.queries),
                    "--out-root", str(self.out_root)] + ([] if self.build_index else ["--no-build"])
         error = ""
         with tempfile.TemporaryFile("w+", encoding="utf-8") as log_file:

@@ -1,8 +1,8 @@
-"""The metrics: rank metrics with ranx (recall@k, MRR, nDCG), answer and abstention rates, latency percentiles."""
+"""The metrics: rank metrics (recall@k, MRR, nDCG as trec_eval defines them), answer and abstention rates, latency."""
 
 from __future__ import annotations
 
-import warnings
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -21,29 +21,39 @@ ANSWER_METRICS = ("first_sentence", "first_passage", "abstention", "near_topic",
                   "reason_coverage")
 
 
+def _score(metric: str, judged: Mapping[str, int], ranking: Sequence[str]) -> float:
+    """One query's recall@k, mrr@k or ndcg@k (linear gain, as trec_eval and ranx's "ndcg") for a ranking of ids."""
+    name, _, cutoff = metric.partition("@")
+    k = int(cutoff) if cutoff else None
+    top = ranking[:k]
+    gains = [judged.get(doc, 0) for doc in top]
+    if name == "recall":
+        return sum(g > 0 for g in gains) / sum(g > 0 for g in judged.values())
+    if name == "mrr":
+        return next((1.0 / rank for rank, g in enumerate(gains, start=1) if g > 0), 0.0)
+    if name == "ndcg":
+        ideal = sorted((g for g in judged.values() if g > 0), reverse=True)[:k]
+        dcg = sum(g / math.log2(rank + 1) for rank, g in enumerate(gains, start=1) if g > 0)
+        return dcg / sum(g / math.log2(rank + 1) for rank, g in enumerate(ideal, start=1))
+    raise ValueError(f"unknown rank metric {metric!r}: use recall@k, mrr@k or ndcg@k")
+
+
 def ir_metrics(
     qrels: Mapping[str, Mapping[str, int]],
     run: Mapping[str, Mapping[str, float]],
     metrics: Sequence[str] = DEFAULT_METRICS,
 ) -> dict[str, float]:
-    """Mean of each metric over the queries that have relevant documents (ranx); queries with no results count 0."""
-    from ranx import Qrels, Run, evaluate
-
+    """Mean of each metric over the queries that have relevant documents; a query that retrieved nothing counts 0."""
     judged = {q: {d: int(r) for d, r in docs.items()} for q, docs in qrels.items() if any(r > 0 for r in docs.values())}
     if not judged:
         return {m: 0.0 for m in metrics}
-    # ranx needs every query in both: a query that retrieved nothing gets an empty-ish run entry.
-    ranked = {q: dict(run.get(q, {})) or {"__none__": 0.0} for q in judged}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        scores = evaluate(Qrels(judged), Run(ranked), list(metrics), make_comparable=True)
-    if isinstance(scores, float):
-        scores = {metrics[0]: scores}
-    return {m: float(scores[m]) for m in metrics}
+    # Highest score first; ties (never made by ranked_run) broken by id so that the result does not depend on order.
+    rankings = {q: sorted(run.get(q, {}).items(), key=lambda item: (-item[1], item[0])) for q in judged}
+    return {m: sum(_score(m, judged[q], [d for d, _ in rankings[q]]) for q in judged) / len(judged) for m in metrics}
 
 
 def ranked_run(ranking: Sequence[str]) -> dict[str, float]:
-    """A ranked list of ids as a ranx run entry (descending scores that keep the order, ties impossible)."""
+    """A ranked list of ids as a run entry (descending scores that keep the order, ties impossible)."""
     n = len(ranking)
     return {doc: float(n - i) for i, doc in enumerate(ranking)}
 

@@ -115,7 +115,7 @@ def run_queries(
     name: str = "",
     command: str = "",
 ) -> BenchReport:
-    """Ask every question in every mode: rank metrics (ranx), abstention, latency per stage; optionally build speed.
+    """Ask every question in every mode: rank metrics, abstention, latency per stage; optionally build speed.
 
     `progress(stage, done, total)` counts work units over the whole run, so a single bar can follow it.
     """

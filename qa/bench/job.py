@@ -1,8 +1,8 @@
-"""`python -m webui.benchjob`: the Benchmark tab's run in its own process, its progress printed as JSON lines.
+"""`python -m qa.bench.job`: a question set run in a process of its own, its progress printed as JSON lines.
 
-The app starts it so that a run does not hold the web server's interpreter (the chat keeps its speed); it runs
-at a lower CPU priority, reads the app's settings from the SOURCEQA_* variables, and saves the run like
-`python -m qa bench`, where the tab reads it.
+The web app's Benchmark tab starts it so that a run does not hold the web server's interpreter (the chat keeps its
+speed); it runs at a lower CPU priority, reads the app's settings from the SOURCEQA_* variables, and saves the run
+like `python -m qa bench`, where the tab reads it. It imports the benchmark only, not the web app.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qa import Engine, Settings, UserError, open_engine
-from qa.bench import load_queries, queries_name, run_queries, save_latest
+from qa.bench.queries import load_queries, queries_name
+from qa.bench.runner import run_queries
+from qa.bench.runs import save_latest
 from qa.types import Progress
 
 # Lower than the web server, which shares the machine's cores with this run.
@@ -37,7 +39,7 @@ def job(engine: Engine, queries: Path, out_root: Path, *, build: bool = True, pr
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the engine from the environment's settings, run the question set, save the run; exit 2 on a user error."""
-    parser = argparse.ArgumentParser(prog="python -m webui.benchjob", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m qa.bench.job", description=__doc__.splitlines()[0])
     parser.add_argument("--queries", required=True, help="JSON Lines question set")
     parser.add_argument("--out-root", required=True, help="folder of saved runs (its `latest` points at this run)")
     parser.add_argument("--no-build", action="store_true", help="skip timing a fresh index build")
@@ -46,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.nice(NICENESS)
     from qa.runtime import setup
 
-    setup(verbose=False)  # this process is the app's: the same offline hubs and thread counts as the app and the CLI
+    setup(verbose=False)  # a program of its own: the same offline hubs and thread counts as the app and the CLI
     try:
         folder = job(open_engine(Settings.load()), Path(args.queries), Path(args.out_root), build=not args.no_build,
                      progress=lambda stage, done, total: say(stage=stage, done=done, total=total))

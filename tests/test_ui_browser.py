@@ -371,7 +371,7 @@ def test_status_line_shows_the_latest_build_with_the_logged_figures(page_in, web
 def test_benchmark_tab_speaks_plainly_with_a_tooltip_per_measure_and_charts_that_fit(page_in, web_app, bench_report):
     from playwright.sync_api import expect
 
-    watched, _view = page_in
+    watched, view = page_in
     page = watched.open(web_app.url)
     page.get_by_role("tab", name="Benchmark").click()
     table = page.locator("#bench-metrics")

@@ -19,7 +19,7 @@ from qa import Settings, UserError, bench
 from qa.cli import library_options
 from qa.corpus import load_corpus
 from qa.uploads import MAX_UPLOAD_BYTES
-from webui import CSS, THEME, Backend, build_ui
+from webui import THEME, Backend, build_ui, css
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -59,7 +59,7 @@ def serve(backend: Backend, host: str, port: int, block: bool = True, bench_out:
     demo.launch(
         server_name=host, server_port=port,
         share=False,  # never a public link, whatever GRADIO_SHARE says
-        inbrowser=False, css=CSS, theme=THEME, show_error=True, prevent_thread_lock=True,
+        inbrowser=False, css=css(), theme=THEME, show_error=True, prevent_thread_lock=True,
         # Gradio refuses larger files before they reach the server's disk; the engine's own limit says why below this.
         max_file_size=4 * MAX_UPLOAD_BYTES,
         # Gradio serves no file outside its own assets and uploads (no allowed_paths: the Benchmark tab draws its

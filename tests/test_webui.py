@@ -10,7 +10,8 @@ import app
 from qa import Answer, AnswerSentence, Citation, Settings, Upload, UserError, Verification
 from qa.chunking import chunk_article
 from qa.corpus import parse_article
-from webui import Backend, NotReady, render
+from webui import Backend, NotReady, chat, render
+from webui.templating import md_text
 
 PAYLOADS = (
     "<script>alert(1)</script>",
@@ -36,7 +37,7 @@ def assert_inert(html: str, markdown: bool = False) -> None:
 
 
 def test_markdown_text_shows_payloads_as_characters():
-    md = render.md_text(HOSTILE + " $$x$$ *a* _b_ `c` # d\n\n- e")
+    md = md_text(HOSTILE + " $$x$$ *a* _b_ `c` # d\n\n- e")
     assert_inert(md, markdown=True)
     assert "&lt;script&gt;" in md and "\\[click\\]\\(javascript\\:alert\\(1\\)\\)" in md
     assert "\\$\\$x\\$\\$" in md and "\n" not in md
@@ -45,7 +46,7 @@ def test_markdown_text_shows_payloads_as_characters():
 def test_answer_and_refusal_messages_escape_article_text():
     c = citation()
     answered = Answer("q", "answered", (AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0),), (c,))
-    msg = render.answer_message(answered, turn=3)
+    msg = chat.answer_message(answered, turn=3)
     # The page's own links (the marker, with the cited sentence as its title, and "copy") and the references box.
     own = re.findall(r'\[\[1\]\]\(#cite-3-1 "[^"]*"\)|\[Copy answer with references\]\(#copy-3\)|<div class="sqa-refs">|</div>',
                      msg)
@@ -56,10 +57,10 @@ def test_answer_and_refusal_messages_escape_article_text():
     assert_inert(bare, markdown=True)
     assert msg.startswith("Falcons cross the sea &lt;script&gt;") and "every spring\\. [[1]](#cite-3-1 \"Falcons" in msg
     assert "\\[1\\] Title &lt;script&gt;" in msg and "&lt;b&gt;Pub&lt;/b&gt; · 2020 · ¶1" in msg
-    refusal = render.answer_message(Answer("q", "not_in_sources", (), (c,), message="nothing"), turn=0)
+    refusal = chat.answer_message(Answer("q", "not_in_sources", (), (c,), message="nothing"), turn=0)
     assert_inert(refusal.replace('<div class="sqa-nis">', "").replace("</div>", "").replace("[[1]](#cite-0-1)", ""), markdown=True)
     assert refusal.startswith('<div class="sqa-nis">') and "Not in the sources" in refusal
-    assert_inert(render.question_message(HOSTILE), markdown=True)
+    assert_inert(chat.question_message(HOSTILE), markdown=True)
 
 
 def test_panels_escape_titles_text_and_file_names():
@@ -146,11 +147,11 @@ def test_backend_failure_is_shown_not_hidden_in_a_thread(encoder, tmp_path):
 def test_partial_answers_read_as_answers_with_a_note_and_unknown_statuses_as_refusals():
     c = citation(text="Falcons cross the sea.")
     sentence = AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0)
-    partial = render.answer_message(Answer("q", "partial", (sentence,), (c,), message="The articles mention X but not Y."), 0)
+    partial = chat.answer_message(Answer("q", "partial", (sentence,), (c,), message="The articles mention X but not Y."), 0)
     assert "Falcons cross the sea\\. [[1]](#cite-0-1" in partial
     assert '<div class="sqa-partial">' in partial and "The articles mention X but not Y\\." in partial
     assert "sqa-weak-head" not in render.source_cards(Answer("q", "partial", (sentence,), (c,)), 0)
-    unknown = render.answer_message(Answer("q", "someday", (), (c,), message="?"), 0)
+    unknown = chat.answer_message(Answer("q", "someday", (), (c,), message="?"), 0)
     assert unknown.startswith('<div class="sqa-nis">') and "Not in the sources" in unknown
     assert "sqa-weak-head" in render.source_cards(Answer("q", "someday", (), (c,)), 0)
 
@@ -162,7 +163,7 @@ def test_card_score_says_what_it_means():
 
 
 def test_no_match_and_chips_escape_what_the_user_typed():
-    assert_inert(render.no_match_message(f"from {HOSTILE}").replace('<div class="sqa-nomatch">', "").replace(
+    assert_inert(chat.no_match_message(f"from {HOSTILE}").replace('<div class="sqa-nomatch">', "").replace(
         "</div>", ""), markdown=True)
     chips = render.setting_chips([("date_from", f"from {HOSTILE}"), ("mode", "mode: bm25")])
     assert_inert(chips)
@@ -177,7 +178,7 @@ def test_stored_turns_come_back_as_the_same_answers():
     answer = Answer("q", "answered", (AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0),), (c,), notes=("n",))
     again = restore(answer.to_dict())
     assert again is not None and again.citations == answer.citations and again.sentences == answer.sentences
-    assert render.answer_message(again, 0) == render.answer_message(answer, 0)
+    assert chat.answer_message(again, 0) == chat.answer_message(answer, 0)
     newer = {**answer.to_dict(), "support": 0.9, "citations": [{**c.to_dict(), "support": 0.9}]}  # fields from a newer app
     assert restore(newer).citations == answer.citations
     assert restore_all([answer.to_dict(), {"question": "broken"}, "junk", None]) == [again]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from markupsafe import escape as esc
+
 from qa.bench import BenchView
 from qa.report import LOWER_IS_BETTER, STAGE_LABELS, BenchReport, Delta, fmt_metric, fmt_ms, label, measured_stages
-from webui.render import esc
 
 
 def when(created: str) -> str:

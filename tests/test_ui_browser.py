@@ -99,7 +99,7 @@ def contrast(locator: object) -> float:
 def test_library_reads_as_one_card_per_article_on_a_phone_and_as_a_table_on_a_desktop(page_in, web_app):
     from playwright.sync_api import expect
 
-    watched, _view = page_in
+    watched, view = page_in
     page = watched.open(web_app.url)
     page.get_by_role("tab", name="Library").click()
     rows = page.locator("#library tbody tr")
@@ -122,7 +122,7 @@ def test_library_reads_as_one_card_per_article_on_a_phone_and_as_a_table_on_a_de
 def test_question_box_starts_in_sight_and_the_chat_grows_with_the_page_on_a_phone(page_in, web_app):
     from playwright.sync_api import expect
 
-    watched, _view = page_in
+    watched, view = page_in
     page = watched.open(web_app.url)
     expect(page.locator("#question textarea")).to_be_in_viewport()  # no scrolling before the first question
     answer(page)
@@ -138,7 +138,7 @@ def test_question_box_starts_in_sight_and_the_chat_grows_with_the_page_on_a_phon
 def test_after_opening_an_article_the_reader_gets_back_to_the_answer(page_in, web_app):
     from playwright.sync_api import expect
 
-    watched, _view = page_in
+    watched, view = page_in
     page = watched.open(web_app.url)
     answer(page)
     marker = page.locator('#chat a[href="#cite-0-2"]')
@@ -163,7 +163,7 @@ def test_after_opening_an_article_the_reader_gets_back_to_the_answer(page_in, we
 def test_refusal_box_and_verified_note_keep_their_contrast(page_in, web_app):
     from playwright.sync_api import expect
 
-    watched, _view = page_in
+    watched, view = page_in
     page = watched.open(web_app.url)
     assert page.evaluate("() => document.body.classList.contains('dark')") == (view.scheme == "dark")
     ask(page, "What is the boiling point of mercury?")
@@ -218,7 +218,7 @@ def test_a_filter_that_matches_no_article_says_so_and_its_chip_clears_it(page_in
 def test_question_shows_at_once_with_ask_disabled_and_a_second_send_adds_nothing(page_in, web_app, monkeypatch):
     from playwright.sync_api import expect
 
-    watched, _view = page_in
+    watched, view = page_in
     page = watched.open(web_app.url)
     engine = web_app.backend.engine()
     gate, real = threading.Event(), engine.ask
@@ -344,7 +344,7 @@ def test_chat_messages_are_labelled_with_their_text_not_markdown(page_in, web_ap
 def test_status_line_shows_the_latest_build_with_the_logged_figures(page_in, web_app, tmp_path, caplog):
     from playwright.sync_api import expect
 
-    watched, _view = page_in
+    watched, view = page_in
     if view != VIEWS[0]:
         pytest.skip("one upload is enough: the status line is the same text at every size and scheme")
     page = watched.open(web_app.url)
@@ -371,7 +371,7 @@ def test_status_line_shows_the_latest_build_with_the_logged_figures(page_in, web
 def test_benchmark_tab_speaks_plainly_with_a_tooltip_per_measure_and_charts_that_fit(page_in, web_app, bench_report):
     from playwright.sync_api import expect
 
-    watched, _view = page_in
+    watched, view = page_in
     page = watched.open(web_app.url)
     page.get_by_role("tab", name="Benchmark").click()
     table = page.locator("#bench-metrics")
@@ -427,7 +427,7 @@ def small_png(source: Path, target: Path) -> None:
 def test_each_tab_passes_axe_and_is_photographed(page_in, web_app, bench_report):
     from playwright.sync_api import expect
 
-    watched, _view = page_in
+    watched, view = page_in
     page = watched.open(web_app.url)
     answer(page)
     page.locator('#chat a[href="#cite-0-2"]').click()

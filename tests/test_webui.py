@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -81,7 +83,7 @@ def test_panels_escape_titles_text_and_file_names():
 
 def test_article_view_numbers_paragraphs_and_marks_the_cited_sentence():
     text = "---\ntitle: <script>alert(1)</script>\n---\nFirst paragraph about falcons.\n\nSecond one. It has <img src=x onerror=alert(1)> inside.\n"
-    article, _ = parse_article(__import__("pathlib").Path("/c/<iframe>.txt"), text, "evil")
+    article, _ = parse_article(Path("/c/<iframe>.txt"), text, "evil")
     chunk = chunk_article(article)
     second = chunk.passages[1]
     start = second.text.index("It has")
@@ -182,3 +184,41 @@ def test_stored_turns_come_back_as_the_same_answers():
     newer = {**answer.to_dict(), "support": 0.9, "citations": [{**c.to_dict(), "support": 0.9}]}  # fields from a newer app
     assert restore(newer).citations == answer.citations
     assert restore_all([answer.to_dict(), {"question": "broken"}, "junk", None]) == [again]
+
+
+class _Parsed(HTMLParser):
+    """The elements and the text a browser would build from a piece of HTML."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.handlers: list[str] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.handlers += [name for name, _ in attrs if name.startswith("on")]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_a_hostile_title_and_paragraph_are_text_in_every_panel():
+    """Card, article view, library table and upload report: the payloads come back as their characters, no element."""
+    payload = "<script>alert(1)</script><img src=x onerror=alert(1)>"
+    text = f"---\ntitle: T {payload}\npublisher: P {payload}\n---\nFalcons {payload} cross the sea.\n\nSecond.\n"
+    article, _ = parse_article(Path(f"/c/{payload}.txt"), text, "evil")
+    chunk = chunk_article(article)
+    first = chunk.passages[0]
+    c = citation(text=first.text, passage_id=first.id, n=1, title=article.title, highlights=((0, len(first.text)),))
+    shown = {
+        "card": render.source_cards(Answer("q", "answered", (), (c,)), turn=0),
+        "article": render.article_view(chunk, c, Verification(c.passage_id, c.path)),
+        "library": render.library_table([chunk]),
+        "upload": render.upload_report([Upload(f"{payload}.txt", "a.txt", "added", f"{payload}.txt: saved", 1)], None),
+    }
+    for where, html in shown.items():
+        parsed = _Parsed(html)
+        assert not {"script", "img"} & set(parsed.tags) and not parsed.handlers, where
+        assert payload in "".join(parsed.text), where

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browsing import AXE, VIEWS, View, Watched, ask, launch, missing
+from browsing import AXE, VIEWS, View, Watched, ask, missing
 from conftest import ROOT
 from helpers import WHY
 
@@ -46,16 +46,15 @@ CONTRAST_JS = """
 """
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium under Playwright; missing browser: fail in CI (SOURCEQA_REQUIRE_BROWSER=1), else skip."""
-    yield from launch()
-
-
 @pytest.fixture(params=VIEWS, ids=[v.name for v in VIEWS])
 def view(request) -> View:
     """Each size and colour scheme in turn."""
     return request.param
+
+
+# Behaviour that neither the size nor the scheme changes is tried at the desktop size in light and the phone size in
+# dark: both sizes and both schemes, in half the runs of every combination.
+BOTH_SIZES = pytest.mark.parametrize("view", (VIEWS[0], VIEWS[3]), ids=(VIEWS[0].name, VIEWS[3].name))
 
 
 @pytest.fixture
@@ -182,6 +181,7 @@ def test_refusal_box_and_verified_note_keep_their_contrast(page_in, web_app):
 
 
 # --- Broken 3: a filter that matches nothing --------------------------------------------------------------------
+@BOTH_SIZES
 def test_a_filter_that_matches_no_article_says_so_and_its_chip_clears_it(page_in, web_app):
     from playwright.sync_api import expect
 
@@ -215,6 +215,7 @@ def test_a_filter_that_matches_no_article_says_so_and_its_chip_clears_it(page_in
 
 
 # --- Broken 4 and "pending": sending twice, and the wait ----------------------------------------------------------
+@BOTH_SIZES
 def test_question_shows_at_once_with_ask_disabled_and_a_second_send_adds_nothing(page_in, web_app, monkeypatch):
     from playwright.sync_api import expect
 
@@ -248,6 +249,7 @@ def test_question_shows_at_once_with_ask_disabled_and_a_second_send_adds_nothing
 
 
 # --- "Keeping a conversation": storage, New chat, copy ------------------------------------------------------------
+@BOTH_SIZES
 def test_conversation_survives_a_reload_until_new_chat(page_in, web_app):
     from playwright.sync_api import expect
 
@@ -274,6 +276,7 @@ def test_conversation_survives_a_reload_until_new_chat(page_in, web_app):
     expect(page.locator("#chat .user-row")).to_have_count(0)
 
 
+@BOTH_SIZES
 def test_copy_gives_the_answer_with_its_references_as_text(page_in, web_app):
     from playwright.sync_api import expect
 
@@ -291,6 +294,7 @@ def test_copy_gives_the_answer_with_its_references_as_text(page_in, web_app):
 
 
 # --- Citations: the sentence on hover and focus, the active marker and card ---------------------------------------
+@BOTH_SIZES
 def test_a_marker_shows_its_sentence_on_hover_and_focus_and_stays_marked_with_its_card(page_in, web_app):
     from playwright.sync_api import expect
 
@@ -324,6 +328,7 @@ def test_a_marker_shows_its_sentence_on_hover_and_focus_and_stays_marked_with_it
 
 
 # --- Broken 7: aria-labels ----------------------------------------------------------------------------------------
+@BOTH_SIZES
 def test_chat_messages_are_labelled_with_their_text_not_markdown(page_in, web_app):
     from playwright.sync_api import expect
 
@@ -416,6 +421,12 @@ def axe_problems(page: object) -> list[str]:
     return [json.dumps(v) for v in result if v["impact"] in ("serious", "critical")]
 
 
+def settled(page: object) -> None:
+    """Wait until every animation that ends has ended (endless ones, like a spinner, are left running)."""
+    page.wait_for_function("() => document.getAnimations().every("
+                           "a => a.playState !== 'running' || a.effect.getComputedTiming().endTime === Infinity)")
+
+
 def small_png(source: Path, target: Path) -> None:
     """A screenshot in 256 colours (text stays sharp; the file is a fraction of the size) for docs/."""
     from PIL import Image
@@ -444,7 +455,7 @@ def test_each_tab_passes_axe_and_is_photographed(page_in, web_app, bench_report)
         if tab == "Ask" and view.phone:
             page.evaluate("() => window.scrollTo(0, 0)")
         page.mouse.move(0, 0)
-        page.wait_for_timeout(600)  # the tab's fade-in has ended (axe would measure half-transparent text)
+        settled(page)  # the tab's fade-in has ended (axe would measure half-transparent text)
         problems[tab] = axe_problems(page)
         shots[tab] = watched.shot(f"tab-{tab.lower()}-{view.name}", full_page=tab == "Benchmark")
     if os.environ.get("SOURCEQA_DOCS_SCREENSHOTS") == "1":

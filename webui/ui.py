@@ -36,7 +36,8 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
     h = Handlers(backend)
     settings = backend.settings
     private: dict[str, Any] = {"api_visibility": "private"}
-    with gr.Blocks(title="sourceqa") as demo:
+    # No version check or telemetry leaves the machine.
+    with gr.Blocks(title="sourceqa", analytics_enabled=False) as demo:
         with gr.Row(equal_height=True, elem_id="top"):
             gr.Markdown("## sourceqa\nAnswers are the articles' own sentences; each `[n]` cites a paragraph, checked "
                         "against its file. Click a marker or a source to read the article.", elem_id="intro")

@@ -23,8 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import matplotlib  # noqa: E402 - only for the DejaVu font it ships, which writes any text into a PDF
 from documents import CHROME, RUNNING_HEADER, long_pdf, news_page, pdf_pages  # noqa: E402
 
-from qa import chunk_article  # noqa: E402
-from qa.chunking import split_paragraphs  # noqa: E402
+from qa.chunking import chunk_article, split_paragraphs  # noqa: E402
 from qa.corpus import read_article  # noqa: E402
 from qa.ingest import clear_cache, extract  # noqa: E402
 from qa.settings import DEFAULT_CORPUS  # noqa: E402

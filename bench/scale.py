@@ -120,14 +120,16 @@ def torch_rate(texts: list[str], model: str | None) -> float:
 
 def query_child(args: argparse.Namespace) -> None:
     """In a child process: open the saved index (timed), then ask the questions and print stage timings as JSON."""
-    from qa import Settings
-    from qa.engine import Engine
+    from qa import Settings, open_engine
+    from qa.model import load_encoder
 
     began = time.perf_counter()
-    engine = Engine(Settings.load(corpus=args.corpus, index_dir=args.index_dir, backend=args.backend))
+    settings = Settings.load(corpus=args.corpus, index_dir=args.index_dir, backend=args.backend)
+    encoder = load_encoder(settings)
     model_s = time.perf_counter() - began
     t = time.perf_counter()
-    report = engine.open()
+    engine = open_engine(settings, encoder=encoder)
+    report = engine.report
     load_s = time.perf_counter() - t
     assert report.loaded, "the saved index was not reused"
     questions = json.loads(Path(args.questions).read_text())

@@ -15,12 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-# The machines have no internet: never let a model load wait on a hub.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # "onnx": fp32, the same vectors as torch (cosine >= 0.9999) so the same index; "onnx-int8": quantised, a model of its
 # own (its own model id, so its own index and cache); "torch": sentence-transformers as loaded.
@@ -32,24 +26,11 @@ _BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 _BUNDLED_ID = "sentence-transformers/all-MiniLM-L6-v2"
 # Below this many texts a progress bar would only flicker.
 PROGRESS_MIN_TEXTS = 64
-# Torch threads for a call of at most QUERY_TEXTS texts (a question, or one with its conversation). A second thread
-# gains little on ten tokens and, when the cores are busy (other requests, other programs), waiting for it made a
-# query 20x slower on 2 cores (see BENCHMARKS.md, "Load and reliability"). 0 keeps torch's default.
+# A call of at most QUERY_TEXTS texts (a question, or one with its conversation) runs on `query_threads` threads
+# (default 1). A second thread gains little on ten tokens and, when the cores are busy (other requests, other
+# programs), waiting for it made a query 20x slower on 2 cores (see BENCHMARKS.md, "Load and reliability").
 QUERY_TEXTS = 2
-
-
-def _query_threads() -> int:
-    """SOURCEQA_QUERY_THREADS as a count (default 1); a value that is not a whole number is warned about, not fatal."""
-    value = os.environ.get("SOURCEQA_QUERY_THREADS", "1").strip() or "0"
-    try:
-        return max(0, int(value))
-    except ValueError:
-        logging.getLogger(__name__).warning(
-            "SOURCEQA_QUERY_THREADS=%r is not a whole number (0 keeps torch's default); using 1", value[:20])
-        return 1
-
-
-QUERY_THREADS = _query_threads()
+QUERY_THREADS = 1
 
 Progress = Callable[[int, int], None]
 
@@ -163,16 +144,19 @@ class Encoder:
         device: str = "cpu",
         backend: str = DEFAULT_BACKEND,
         cache_dir: str | Path | None = None,
+        query_threads: int = QUERY_THREADS,
     ) -> None:
         """Load `model` (a sentence-transformers name or a local folder; default: the bundled MiniLM).
 
         `backend` is one of BACKENDS; the ONNX export is made in (or read from) `cache_dir`, by default the user's
-        cache. An ONNX backend that cannot be used falls back to torch with a warning.
+        cache. An ONNX backend that cannot be used falls back to torch with a warning. A question is encoded on
+        `query_threads` threads (0: the runtime's default).
         """
         if backend not in BACKENDS:
             raise ModelLoadError(f"backend {backend!r} is not one of {', '.join(BACKENDS)} (--backend / SOURCEQA_BACKEND)")
         self.model_id, load_path = resolve_model(model)
         self.batch_size = batch_size
+        self.query_threads = max(0, int(query_threads))
         # Hugging Face tokenizers are not safe to call from two threads at once ("Already borrowed").
         self._lock = threading.Lock()
         self.texts_encoded = 0
@@ -203,7 +187,8 @@ class Encoder:
 
             transformers.logging.set_verbosity_error()
             transformers.logging.disable_progress_bar()
-            self._model = SentenceTransformer(load_path, device=device)
+            # Offline by construction: a model comes from a folder or the local cache, never from a hub.
+            self._model = SentenceTransformer(load_path, device=device, local_files_only=True)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelLoadError(
                 f"model {model or DEFAULT_MODEL!r} could not be loaded offline ({type(exc).__name__}: "
@@ -216,12 +201,12 @@ class Encoder:
     def _encode_chunk(self, chunk: list[str], query: bool) -> np.ndarray:
         """Vectors of a few texts; callers hold the lock."""
         if self._onnx is not None:
-            threads = QUERY_THREADS if query else 0
+            threads = self.query_threads if query else 0
             out = np.zeros((len(chunk), self.dim), dtype=np.float32)
             for start in range(0, len(chunk), self.batch_size):
                 out[start:start + self.batch_size] = self._onnx.encode_batch(chunk[start:start + self.batch_size], threads)
             return out
-        with _threads(QUERY_THREADS if query else 0):
+        with _threads(self.query_threads if query else 0):
             return self._model.encode(
                 chunk, batch_size=self.batch_size, normalize_embeddings=True,
                 convert_to_numpy=True, show_progress_bar=False,

@@ -33,8 +33,6 @@ def resolve_kind(kind: str, n: int) -> str:
         return "flat" if n <= AUTO_FLAT_MAX else "hnsw"
     return kind
 
-# The encoder's torch threads and FAISS's OpenMP threads fight over two cores; one FAISS thread is faster.
-faiss.omp_set_num_threads(1)
 
 
 class VectorIndex:

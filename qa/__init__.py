@@ -1,19 +1,17 @@
-"""sourceqa: ask questions of a folder of articles; answers are the articles' own sentences, each cited."""
+"""sourceqa: ask questions of a folder of articles; answers are the articles' own sentences, each cited.
 
-from qa.answer import Answer, AnswerSentence, Citation
-from qa.chunking import Chunked, Dropped, Passage, chunk_article
-from qa.conversation import Turn
-from qa.corpus import Article, Corpus, load_corpus, read_source
-from qa.engine import Engine, Question, ask, default_engine, open_engine
+The public API is the twelve names below (types for annotations are in `qa.types`); everything else is internal.
+Importing the package changes nothing in the process: `qa.runtime.setup()` is for programs that want the CLI's setup.
+"""
+
+from qa.answer import Answer, Citation, Status
+from qa.engine import Engine, ask, open_engine, search
 from qa.errors import UserError
-from qa.library import BuildReport, Library
 from qa.retrieve import Filters, Hit
-from qa.settings import MODES, Settings
-from qa.uploads import Upload
-from qa.verify import Verification, verify
+from qa.settings import Settings
+from qa.verify import verify
 
 __all__ = [
-    "MODES", "Answer", "AnswerSentence", "Article", "BuildReport", "Chunked", "Citation", "Corpus", "Dropped",
-    "Engine", "Filters", "Hit", "Library", "Passage", "Question", "Settings", "Turn", "Upload", "UserError",
-    "Verification", "ask", "chunk_article", "default_engine", "load_corpus", "open_engine", "read_source", "verify",
+    "Answer", "Citation", "Engine", "Filters", "Hit", "Settings", "Status", "UserError", "ask", "open_engine",
+    "search", "verify",
 ]

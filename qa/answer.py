@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from qa.chunking import paragraph_label
 from qa.retrieve import Hit
 
 NOT_IN_SOURCES = "The articles don't answer this question. The closest passages are listed below, marked as weak."
@@ -45,6 +46,11 @@ class Citation:
     page: int | None = None  # a PDF's page the paragraph starts on
 
     @property
+    def label(self) -> str:
+        """How the paragraph is cited to people: "¶3", or "p. 2, ¶3" in a PDF."""
+        return paragraph_label(self.n, self.page)
+
+    @property
     def sentence(self) -> str:
         """The first supporting sentence (empty for a weak citation with none)."""
         if not self.highlights:
@@ -62,6 +68,26 @@ class Citation:
             "start": self.start, "end": self.end, "text": self.text,
             "highlights": [{"start": a, "end": b} for a, b in self.highlights],
         }
+
+    @classmethod
+    def from_dict(cls, data: object) -> Citation:
+        """A Citation from its `to_dict` form (e.g. read back from `python -m qa ask --json`); ValueError if it is not."""
+        if not isinstance(data, dict):
+            raise ValueError(f"not a citation: {type(data).__name__} instead of an object with passage_id, path, text, "
+                             "start and end")
+        try:
+            return cls(
+                marker=int(data.get("marker", 0)), passage_id=str(data["passage_id"]), doc_id=str(data["doc_id"]),
+                n=int(data["paragraph"]), title=str(data.get("title", "")), publisher=data.get("publisher"),
+                date=data.get("date"), path=str(data["path"]), text=str(data["text"]), start=int(data["start"]),
+                end=int(data["end"]),
+                highlights=tuple((int(h["start"]), int(h["end"])) for h in data.get("highlights", [])),
+                score=float(data.get("score", 0.0)), rank=int(data.get("rank", 0)), section=data.get("section"),
+                weak=bool(data.get("weak", False)), retrieval=float(data.get("retrieval", 0.0)),
+                page=None if data.get("page") is None else int(data["page"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a citation: missing or bad field {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -86,7 +112,7 @@ class Answer:
     """An answer: sentences with markers and the citations they lead to; or a message saying why there is none."""
 
     question: str
-    status: str  # a Status: "answered", "partial", "not_in_sources" or "invalid"
+    status: Status
     sentences: tuple[AnswerSentence, ...] = ()
     citations: tuple[Citation, ...] = ()
     message: str = ""
@@ -99,6 +125,11 @@ class Answer:
     wants: str = ""
     missing: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def invalid(cls, question: object, message: str) -> Answer:
+        """What a face shows for input that is not a searchable question (the library raised UserError for it)."""
+        return cls(question=str(question)[:500], status=Status.INVALID, message=message)
 
     @property
     def answered(self) -> bool:

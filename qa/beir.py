@@ -18,10 +18,10 @@ from embeddings.cache import text_key
 from qa.answer import elapsed_ms
 from qa.chunking import Chunked, Passage
 from qa.corpus import Article
-from qa.engine import prepare_question
 from qa.errors import UserError
 from qa.library import BuildReport, Library, index_chunks
 from qa.metrics import ir_metrics, percentiles, ranked_run
+from qa.question import prepare_question
 from qa.report import BenchReport, BuildStats, ModeRun, QueryRun, environment, now_iso
 from qa.retrieve import MODE_WEIGHTS, retrieve
 from qa.settings import MAX_K
@@ -225,7 +225,7 @@ def run_beir(
     """Index the corpus (or reuse cached vectors) and score document retrieval per mode with the engine's retrieve()."""
     library, built = index_beir(data, encoder, index_dir, index_type=index_type, progress=progress)
     ids = list(data.queries)
-    texts = [prepare_question(data.queries[q], encoder).text for q in ids]
+    texts = [prepare_question(data.queries[q], encoder.truncate).text for q in ids]
     encoder.encode_query(texts[0])  # warm-up, untimed
     vectors, bare = [], []
     for i, text in enumerate(texts, start=1):

@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -361,3 +362,93 @@ def run_shipped(engine: Engine, progress: Progress | None = None, *, build: bool
         deltas, against = compare(previous, report), f"the run of {previous.created}"
     folder = save_run(report, deltas=deltas, against=against, out_root=out_root)
     return view(folder, out_root)
+
+
+def _fail_limit(args) -> float | None:
+    if args.fail_on_drop is None:
+        return None
+    if not args.compare:
+        raise UserError("--fail-on-drop needs --compare OLD.json: the report to measure the drop against")
+    try:
+        limit = float(args.fail_on_drop)
+    except ValueError:
+        raise UserError(f"--fail-on-drop must be a number such as 0.02, not {args.fail_on_drop!r}") from None
+    if not 0 <= limit <= 1:
+        raise UserError(f"--fail-on-drop is an absolute drop on the 0-1 scale (e.g. 0.02), not {limit}")
+    return limit
+
+
+class ProgressBar:
+    """A progress callback drawing one tqdm bar on stderr, opened at the first report (so early errors stay one line)."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm.auto import tqdm
+
+        if self._bar is None:
+            self._bar = tqdm(total=total, unit="step", mininterval=1.0, file=sys.stderr)
+        elif self._bar.total != total or done < self._bar.n:
+            self._bar.reset(total=total)  # a new stage with its own count (BEIR: encoding, then each mode)
+        self._bar.set_description(stage, refresh=False)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        """Close the bar, if one was opened."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def main(args, command: str, open_engine: Callable[..., Engine], out=None) -> int:
+    """`python -m qa bench`: run, save, print, compare; exit 1 when a metric fell past --fail-on-drop."""
+    import json
+
+    from qa import report as reports
+
+    out = out or sys.stdout
+    # Everything that can be wrong with the flags or files is checked before the model takes seconds to load.
+    limit = _fail_limit(args)
+    if args.split and not args.beir:
+        raise UserError("--split applies to BEIR data: pass --beir DIR too (a question set has no splits)")
+    old = reports.load_report(args.compare) if args.compare else None
+    modes = parse_modes(args.modes)
+    progress = ProgressBar()
+    try:
+        if args.beir:
+            from qa import beir
+            from qa.engine import load_encoder
+
+            data = beir.load_beir(args.beir, args.split or "test")
+            settings = Settings.load(model=args.model, index_type=args.index_type, backend=args.backend)
+            encoder = args.encoder or load_encoder(settings, documents=True)
+            report = beir.run_beir(data, encoder, modes, index_dir=args.index_dir, index_type=settings.index_type,
+                                   progress=progress, command=command)
+        else:
+            queries = load_queries(args.queries)
+            k = parse_k(args.k) if args.k is not None else DEFAULT_K
+            name = queries_name(args.queries)
+            engine = open_engine()
+            report = run_benchmark(engine, queries, modes, k, build=not args.no_build, progress=progress,
+                                   name=name, command=command)
+    finally:
+        progress.close()
+    deltas = reports.compare(old, report) if old else ()
+    against = args.compare or ""
+    folder = save_run(report, args.out, deltas, against)
+    failed = reports.regressions(deltas, limit) if limit is not None else ()
+    if args.json:
+        print(json.dumps({"out": str(folder), "metrics": {m.mode: m.metrics for m in report.modes},
+                          "latency_ms": {m.mode: m.latency_ms for m in report.modes}, "encode_ms": report.encode_ms,
+                          "build": report.build.to_dict() if report.build else None,
+                          "comparison": [d.to_dict() for d in deltas], "regressions": [d.to_dict() for d in failed]},
+                         ensure_ascii=False, indent=2), file=out)
+    else:
+        print(reports.markdown(report, deltas, against), file=out)
+        print(f"reports written to {folder}/", file=out)
+    if failed:
+        worst = ", ".join(f"{d.mode} {reports.label(d.metric)} {d.old:.3f} -> {d.new:.3f}" for d in failed)
+        print(f"regression: {len(failed)} metric(s) fell by more than {limit}: {worst}", file=sys.stderr)
+        return 1
+    return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.answer import Answer
@@ -89,3 +89,16 @@ def history_turns(history: Sequence[object]) -> list[Turn]:
             turns.append(Turn(item[0], cited))
     # Earlier questions reach the tokenisers like the question itself: cleaned, and dropped when nothing is left.
     return [Turn(clean, t.cited) for t in turns if (clean := tidy(t.question))]
+
+
+def earlier_passages(rows: Mapping[str, int], question: str, turns: Sequence[Turn]) -> tuple[str, ...]:
+    """The passages a follow-up points at: those the previous answer cited, then the paragraph before each (where
+    "said Kabulov" or the date often stands when the cited one says "he replied"); `rows` holds the passage ids."""
+    cited = refers_to_answer(question, turns)
+    before = []
+    for pid in cited:
+        doc, _, n = pid.rpartition(":")
+        prev = f"{doc}:{int(n) - 1}" if n.isdigit() and int(n) > 1 else ""
+        if prev in rows and prev not in cited:
+            before.append(prev)
+    return tuple(cited) + tuple(dict.fromkeys(before))

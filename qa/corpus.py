@@ -47,6 +47,23 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Document:
+    """An article given in memory instead of as a file: its id, text and what is known of it."""
+
+    doc_id: str
+    text: str
+    title: str = ""
+    date: str | None = None
+    publisher: str | None = None
+    source: str = "<memory>"  # shown as the article's path: where the text came from, if anywhere
+
+    def as_article(self) -> Article:
+        """The document as an Article (no boilerplate to skip: the caller gives only the text to index)."""
+        return Article(doc_id=self.doc_id, path=self.source, title=self.title or self.doc_id, publisher=self.publisher,
+                       date=self.date, text=self.text, format="memory")
+
+
+@dataclass(frozen=True)
 class Corpus:
     """The articles of a folder, in a stable order, with the warnings met while reading it."""
 

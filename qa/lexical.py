@@ -16,7 +16,6 @@ from bm25s.stopwords import STOPWORDS_EN
 from embeddings.files import IndexFileError
 
 log = logging.getLogger("qa")
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 BM25_METHOD = "lucene"
 BM25_K1 = 1.2

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import platform
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +18,7 @@ import numpy as np
 from embeddings import EmbeddingCache, Encoder, VectorIndex
 from embeddings.cache import text_key
 from embeddings.encoder import PROGRESS_MIN_TEXTS
-from qa.chunking import MAX_PARAGRAPH_CHARS, Chunked, Passage, chunk_article
+from qa.chunking import Chunked, Passage, chunk_corpus, chunk_warnings
 from qa.corpus import Article, Corpus
 from qa.lexical import BM25_B, BM25_K1, BM25_METHOD, STOPWORDS_ID, LexicalIndex, tokenize
 from qa.manifest import FORMAT, Expected, Manifest, fingerprint
@@ -58,7 +60,8 @@ class BuildReport:
     reused: int
     seconds: float
     loaded: bool = False
-    reasons: tuple[str, ...] = ()
+    reason: str = ""  # a store.LoadReason: why the index was loaded or built
+    reasons: tuple[str, ...] = ()  # what was stale or damaged, in words
     saved: bool = True
     save_error: str | None = None
 
@@ -72,6 +75,11 @@ class BuildReport:
         if not self.saved:
             line += f"; NOT saved ({self.save_error}): serving from memory"
         return line
+
+
+# Token sets kept per library: a question reads a few hundred sentences, so this holds hundreds of questions' worth.
+TOKEN_CACHE_SIZE = 200_000
+_TOKENS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -99,18 +107,28 @@ class Library:
         return {c.article.doc_id: c.article for c in self.chunks}
 
     @cached_property
-    def token_cache(self) -> dict[tuple[str, int], frozenset[str]]:
-        """Stemmed tokens of sentences ("s", row) and passages ("p", row), filled as the reader asks for them."""
-        return {}
+    def token_cache(self) -> OrderedDict[tuple[str, int], frozenset[str]]:
+        """Stemmed tokens of sentences ("s", row) and passages ("p", row), filled as the reader asks for them, the
+        least recently used dropped past TOKEN_CACHE_SIZE (a large archive's sentences would not fit)."""
+        return OrderedDict()
 
     def tokens(self, keys: list[tuple[str, int]], texts: list[str]) -> list[frozenset[str]]:
-        """The stemmed tokens of texts under their keys: each text is tokenised once per library."""
+        """The stemmed tokens of texts under their keys: a text read again soon is not tokenised again."""
         cache = self.token_cache
-        todo = [i for i, key in enumerate(keys) if key not in cache]
+        with _TOKENS_LOCK:  # threads share the library; OrderedDict moves are not atomic
+            found = {i: cache[key] for i, key in enumerate(keys) if key in cache}
+            for i in found:
+                cache.move_to_end(keys[i])
+        todo = [i for i in range(len(keys)) if i not in found]
         if todo:
             for i, toks in zip(todo, tokenize([texts[i] for i in todo])):
-                cache[keys[i]] = frozenset(toks)
-        return [cache[key] for key in keys]
+                found[i] = frozenset(toks)
+            with _TOKENS_LOCK:
+                for i in todo:
+                    cache[keys[i]] = found[i]
+                while len(cache) > TOKEN_CACHE_SIZE:
+                    cache.popitem(last=False)
+        return [found[i] for i in range(len(keys))]
 
     @cached_property
     def idf(self) -> dict[str, float]:
@@ -208,26 +226,6 @@ def _embed(texts: list[str], encoder: Encoder, cache: EmbeddingCache, progress: 
         if bar is not None:
             bar.close()
     return vectors, len(missing)
-
-
-def chunk_corpus(corpus: Corpus, max_paragraphs: int | None = None) -> tuple[Chunked, ...]:
-    """Every article cut into passages, at most `max_paragraphs` per file."""
-    return tuple(chunk_article(a, max_passages=max_paragraphs) for a in corpus.articles)
-
-
-def chunk_warnings(chunks: tuple[Chunked, ...]) -> tuple[str, ...]:
-    """One line per file whose paragraphs were left out for being oversized or past the per-file cap."""
-    out = []
-    for c in chunks:
-        oversized = sum(1 for d in c.dropped if d.reason == "oversized")
-        if oversized:
-            out.append(f"{c.article.path}: {oversized} paragraph(s) over {MAX_PARAGRAPH_CHARS:,} characters left out "
-                       "(not article prose); the rest is indexed")
-        if c.left_out:
-            kept = len(c.passages)
-            out.append(f"{c.article.path}: {kept + c.left_out:,} paragraphs; only the first {kept:,} are indexed and "
-                       f"{c.left_out:,} left out (raise --max-paragraphs / SOURCEQA_MAX_PARAGRAPHS to index more)")
-    return tuple(out)
 
 
 def build_library(

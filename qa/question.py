@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from qa.errors import UserError
 from qa.lexical import tokenize
+from qa.text import tidy
 
 
 class Wants(StrEnum):
@@ -130,3 +133,32 @@ def analyze(question: str) -> Analysis:
     tokens = tokenize([question])[0]
     focus = tuple(t for t in dict.fromkeys(tokens) if t not in _GENERIC)
     return Analysis(question, wants(question), focus, entities(question), unit(question), frozenset(tokens))
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as searched: cleaned, cut to what the model reads, with notes on what was changed."""
+
+    text: str
+    notes: tuple[str, ...] = ()
+
+
+def clean_question(text: object) -> str:
+    """A question with control characters and runs of whitespace removed; UserError when nothing is left."""
+    if not isinstance(text, str):
+        raise UserError("the question must be text")
+    clean = tidy(text)
+    if not any(ch.isalnum() for ch in clean):
+        what = "has no words (only symbols or punctuation)" if clean else "is empty"
+        raise UserError(f"the question {what}: type a question, e.g. \"Why does Russia engage the Taliban?\"")
+    return clean
+
+
+def prepare_question(text: object, truncate: Callable[[str], tuple[str, bool]]) -> Question:
+    """Clean a question, refuse an empty one, cut a long one to what the model reads (`truncate`: the encoder's)."""
+    clean = clean_question(text)
+    cut, was_cut = truncate(clean)
+    notes = ()
+    if was_cut:
+        notes = (f"The question was cut to its first {len(cut)} of {len(clean)} characters, which is what the model reads.",)
+    return Question(cut, notes)

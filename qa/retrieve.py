@@ -251,3 +251,14 @@ def with_earlier_citations(library: Library, hits: list[Hit], cited: Sequence[st
         front.append(Hit(library.passages[row], top, 0, dict(old.signals) if old else {}))
     rest = [h for h in hits if h.passage.id in known]
     return [Hit(h.passage, h.score, i, h.signals) for i, h in enumerate(front + rest, start=1)]
+
+
+def known_articles(filters: Filters, library: Library) -> Filters:
+    """The filters, if every article they name is in the library; otherwise a UserError naming the unknown ones."""
+    known = library.articles  # built once per library, not per question
+    unknown = [d for d in filters.doc_ids if d not in known]
+    if unknown:
+        listed = ", ".join(sorted(known)[:8]) + (", …" if len(known) > 8 else "")
+        raise UserError(f"no article {', '.join(map(repr, unknown))} in the library; article ids are: {listed} "
+                        "(`python -m qa articles` lists them)")
+    return filters

@@ -1,10 +1,13 @@
-"""Settings: one frozen value built from defaults, `SOURCEQA_*` environment variables and command-line flags."""
+"""Settings: every knob in one table (field, flag, environment variable, default), read once at the edge, passed down."""
 
 from __future__ import annotations
 
+import argparse
 import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any, ClassVar
 
 from embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL, INDEX_TYPES
 from qa.chunking import MAX_PASSAGES_PER_FILE
@@ -15,33 +18,118 @@ DEFAULT_CORPUS = ROOT / "corpus"
 MODES = ("bm25", "dense", "hybrid")
 MAX_K = 100
 
-# Environment variable for each setting.
-ENV = {
-    "corpus": "SOURCEQA_CORPUS",
-    "index_dir": "SOURCEQA_INDEX_DIR",
-    "model": "SOURCEQA_MODEL",
-    "mode": "SOURCEQA_MODE",
-    "k": "SOURCEQA_K",
-    "index_type": "SOURCEQA_INDEX_TYPE",
-    "max_paragraphs": "SOURCEQA_MAX_PARAGRAPHS",
-    "reader": "SOURCEQA_READER",
-    "backend": "SOURCEQA_BACKEND",
-}
+
+def _count(value: object, what: str, where: str, low: int = 1, high: int | None = None) -> int:
+    """A whole number from `low` to `high` (no limit: None); else a UserError naming the setting."""
+    try:
+        n = int(str(value).replace(",", "").strip())  # "10,000" is fine for a big number
+    except ValueError:
+        raise UserError(f"{what} must be a whole number, not {value!r} ({where})") from None
+    if n < low or (high is not None and n > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise UserError(f"{what} must be {bounds}, not {n} ({where})")
+    return n
+
+
+def _choice(options: Iterable[str]) -> Callable[[object, str, str], str]:
+    options = tuple(options)
+
+    def parse(value: object, what: str, where: str) -> str:
+        text = str(value).strip().lower()
+        if text not in options:
+            raise UserError(f"{what} {value!r} is not one of {', '.join(options)} ({where})")
+        return text
+
+    return parse
+
+
+def _path(value: object, _what: str, _where: str) -> Path:
+    return Path(str(value)).expanduser()
+
+
+def _text(value: object, _what: str, _where: str) -> str:
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its field, command-line flag, environment variable, what it is, and how its text is read."""
+
+    field: str
+    flag: str
+    env: str
+    help: str
+    parse: Callable[[object, str, str], Any] = _text
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def where(self) -> str:
+        """How a user sets it, for error messages: "--k / SOURCEQA_K"."""
+        return f"{self.flag} / {self.env}"
+
+    def read(self, value: object) -> Any:
+        """The value converted and checked; a UserError naming the flag and the variable."""
+        return self.parse(value, self.field.replace("_", " "), self.where)
+
+
+def _k(value: object, what: str, where: str) -> int:
+    return _count(value, what, where, 1, MAX_K)
+
+
+def _port(value: object, what: str, where: str) -> int:
+    return _count(value, what, where, 1, 65535)
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("corpus", "--corpus", "SOURCEQA_CORPUS", "folder of articles: .txt, .md, .html, .htm, .pdf (default: the bundled corpus)", _path, "DIR"),
+    Option("index_dir", "--index-dir", "SOURCEQA_INDEX_DIR", "index folder (default: .sourceqa inside the corpus folder)", _path, "DIR"),
+    Option("model", "--model", "SOURCEQA_MODEL", "sentence-transformers model name or folder (default: the bundled all-MiniLM-L6-v2)", _text, "NAME_OR_PATH"),
+    Option("backend", "--backend", "SOURCEQA_BACKEND", "encoder: ONNX Runtime 'onnx' (default; exported once into the index folder), "
+           "'onnx-int8' (quantised: faster, its own index) or 'torch'", _choice(BACKENDS), choices=BACKENDS),
+    Option("index_type", "--index-type", "SOURCEQA_INDEX_TYPE", "vector index: 'auto' (default: exact up to 100,000 vectors, "
+           "approximate above), exact 'flat', or approximate 'hnsw'/'ivf'", _choice(INDEX_TYPES), choices=INDEX_TYPES),
+    Option("max_paragraphs", "--max-paragraphs", "SOURCEQA_MAX_PARAGRAPHS", "paragraphs indexed per file, the rest left out "
+           f"with a warning (default {MAX_PASSAGES_PER_FILE:,})", lambda v, w, e: _count(v, w, e), "N"),
+    Option("reader", "--reader", "SOURCEQA_READER", "a sentence-transformers CrossEncoder that rescores answer sentences "
+           "(default: the built-in reader)", _text, "NAME_OR_PATH"),
+    Option("mode", "--mode", "SOURCEQA_MODE", "retrieval mode (default: hybrid)", _choice(MODES), choices=MODES),
+    Option("k", "--k", "SOURCEQA_K", f"number of passages, 1 to {MAX_K} (default: 5)", _k, "K"),
+    Option("query_threads", "--query-threads", "SOURCEQA_QUERY_THREADS", "threads that encode a question (default 1: "
+           "a second thread only waits on a busy machine; 0: the runtime's default)", lambda v, w, e: _count(v, w, e, 0), "N"),
+    Option("host", "--host", "SOURCEQA_HOST", "web app: address to listen on (default 127.0.0.1, this machine only)", _text, "HOST"),
+    Option("port", "--port", "SOURCEQA_PORT", "web app: port (default 7860)", _port, "PORT"),
+    Option("bench_out", "--bench-out", "SOURCEQA_BENCH_OUT", "where benchmark runs are saved (default: bench/out)", _path, "DIR"),
+    Option("cache_dir", "--cache-dir", "SOURCEQA_CACHE_DIR", "cache for BEIR indexes and model exports made without an "
+           "index folder (default: $XDG_CACHE_HOME/sourceqa or ~/.cache/sourceqa)", _path, "DIR"),
+)
+BY_FIELD: Mapping[str, Option] = {o.field: o for o in OPTIONS}
+# The library's own settings, shared by every command and the app (the others belong to one face).
+LIBRARY = ("corpus", "index_dir", "model", "backend", "index_type", "max_paragraphs", "reader")
+SEARCH = ("mode", "k")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the articles and the index live, which model embeds them, and how to search."""
+    """Where the articles and the index live, which model embeds them, how to search, and where the faces serve."""
 
     corpus: Path = DEFAULT_CORPUS
     index_dir: Path | None = None
     model: str = DEFAULT_MODEL
-    mode: str = "hybrid"
-    k: int = 5
+    backend: str = DEFAULT_BACKEND
     index_type: str = "auto"
     max_paragraphs: int = MAX_PASSAGES_PER_FILE
-    reader: str | None = None  # a sentence-transformers CrossEncoder (name or folder) that rescores answer sentences
-    backend: str = DEFAULT_BACKEND
+    reader: str | None = None
+    mode: str = "hybrid"
+    k: int = 5
+    query_threads: int = 1
+    host: str = "127.0.0.1"
+    port: int = 7860
+    bench_out: Path = ROOT / "bench" / "out"
+    cache_dir: Path | None = None  # None: $XDG_CACHE_HOME/sourceqa, resolved by `load`
+
+    MODES: ClassVar[tuple[str, ...]] = MODES
+    OPTIONS: ClassVar[tuple[Option, ...]] = OPTIONS
 
     @property
     def index_path(self) -> Path:
@@ -54,70 +142,47 @@ class Settings:
         return self.index_path / "cache"
 
     @classmethod
-    def load(cls, **overrides: object) -> Settings:
-        """Defaults, then environment variables, then the non-None `overrides` (e.g. CLI flags); validated."""
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then `SOURCEQA_*` environment variables, then the non-None `overrides` (e.g. flags); checked."""
+        environ = os.environ if environ is None else environ
         values: dict[str, object] = {}
-        for name, var in ENV.items():
-            if os.environ.get(var, "").strip():
-                values[name] = os.environ[var].strip()
+        for option in OPTIONS:
+            if environ.get(option.env, "").strip():
+                values[option.field] = environ[option.env].strip()
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls().with_values(**values)
+        settings = cls().with_values(**values)
+        if settings.cache_dir is None:
+            base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+            settings = replace(settings, cache_dir=Path(base) / "sourceqa")
+        return settings
 
     def with_values(self, **values: object) -> Settings:
         """A copy with some settings changed, converted and checked."""
-        known = {f.name for f in fields(self)}
-        unknown = set(values) - known
+        unknown = set(values) - {f.name for f in fields(self)}
         if unknown:
             raise UserError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        clean: dict[str, object] = {}
-        for name, value in values.items():
-            if name in ("corpus", "index_dir"):
-                clean[name] = Path(str(value)).expanduser()
-            elif name == "k":
-                clean[name] = parse_k(value)
-            elif name == "max_paragraphs":
-                clean[name] = parse_max_paragraphs(value)
-            elif name == "mode":
-                clean[name] = parse_mode(value)
-            elif name == "index_type":
-                if str(value) not in INDEX_TYPES:
-                    raise UserError(f"index type {value!r} is not one of {', '.join(INDEX_TYPES)} (--index-type / SOURCEQA_INDEX_TYPE)")
-                clean[name] = str(value)
-            elif name == "backend":
-                if str(value).strip().lower() not in BACKENDS:
-                    raise UserError(f"backend {value!r} is not one of {', '.join(BACKENDS)} (--backend / SOURCEQA_BACKEND)")
-                clean[name] = str(value).strip().lower()
-            else:
-                clean[name] = str(value)
-        return replace(self, **clean)
+        return replace(self, **{name: BY_FIELD[name].read(value) for name, value in values.items()})
+
+    @staticmethod
+    def add_flags(parser: argparse.ArgumentParser, names: Iterable[str] = LIBRARY) -> None:
+        """Add the command-line flags of the named settings, each help naming its environment variable."""
+        for name in names:
+            option = BY_FIELD[name]
+            parser.add_argument(option.flag, dest=option.field, metavar=None if option.choices else option.metavar,
+                                choices=option.choices, help=f"{option.help}; env {option.env}")
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, **overrides: object) -> Settings:
+        """Settings from parsed flags (those given win over the environment), then `overrides`."""
+        given = {o.field: getattr(args, o.field) for o in OPTIONS if getattr(args, o.field, None) is not None}
+        return cls.load(**{**given, **{k: v for k, v in overrides.items() if v is not None}})
 
 
 def parse_mode(value: object) -> str:
     """A retrieval mode, checked."""
-    mode = str(value).strip().lower()
-    if mode not in MODES:
-        raise UserError(f"mode {value!r} is not one of {', '.join(MODES)} (--mode / SOURCEQA_MODE)")
-    return mode
-
-
-def _count(value: object, what: str, where: str, high: int | None = None) -> int:
-    """A whole number from 1 to `high` (no limit: None); else a UserError naming the setting."""
-    try:
-        n = int(str(value))
-    except ValueError:
-        raise UserError(f"{what} must be a whole number, not {value!r} ({where})") from None
-    if n < 1 or (high is not None and n > high):
-        bounds = f"between 1 and {high}" if high is not None else "at least 1"
-        raise UserError(f"{what} must be {bounds}, not {n} ({where})")
-    return n
+    return BY_FIELD["mode"].read(value)
 
 
 def parse_k(value: object) -> int:
     """A number of passages, checked."""
-    return _count(value, "k", "--k / SOURCEQA_K", MAX_K)
-
-
-def parse_max_paragraphs(value: object) -> int:
-    """The number of paragraphs indexed per file, checked."""
-    # Thousands separators are fine here ("10,000"): a paragraph cap is a big number.
-    return _count(str(value).replace(",", ""), "max paragraphs", "--max-paragraphs / SOURCEQA_MAX_PARAGRAPHS")
+    return BY_FIELD["k"].read(value)

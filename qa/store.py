@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import fcntl
 import io
 import logging
 import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 
-from embeddings import EmbeddingCache, VectorIndex, atomic_write, file_sha256
+from embeddings import EmbeddingCache, Encoder, VectorIndex, atomic_write, file_sha256
 from embeddings.files import fsync_dir
 from qa.chunking import Chunked
-from qa.corpus import Corpus
+from qa.corpus import Corpus, load_corpus
 from qa.lexical import LexicalIndex
-from qa.library import Library, SentenceTable, chunk_corpus, chunk_warnings, expected_for
+from qa.library import BuildReport, Library, Progress, SentenceTable, chunk_corpus, chunk_warnings, expected_for, index_chunks
 from qa.manifest import Manifest, checksum_problems, stale_reasons
+from qa.settings import Settings
 
 log = logging.getLogger("qa")
 
@@ -33,23 +36,44 @@ SENTENCE_TABLE = "sentences.npz"
 BM25 = "bm25"
 
 
+class LoadReason(StrEnum):
+    """Why an index was loaded as saved or built again."""
+
+    LOADED = "loaded"  # the saved index matches the corpus, model and index type
+    NO_INDEX = "no saved index"
+    REBUILD_REQUESTED = "rebuild requested"
+    STALE = "stale"  # the corpus, model, index type or recipe changed (the details say which)
+    DAMAGED = "damaged"  # a saved file is unreadable or failed its checksum
+    IN_MEMORY = "documents in memory"  # built from documents a program passed, not from a folder; not saved
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """An opened library, what opening it did, and why it was loaded or built."""
+
+    library: Library
+    report: BuildReport
+    reason: LoadReason
+    details: tuple[str, ...] = ()
+
+
 @contextmanager
-def _locked(folder: Path, wait: bool = True):
+def _locked(folder: Path, wait: bool = True) -> Iterator[bool]:
     """Hold the folder's writer lock (one writer at a time; readers read a finished generation and never lock).
 
     Without `wait`, yields False at once when another writer holds it. The lock dies with its process, so a
     writer killed mid-save never blocks the next one.
     """
-    with open(folder / ".lock", "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock = FileLock(folder / ".lock", timeout=-1 if wait else 0)
+    try:
+        lock.acquire()
+    except Timeout:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
 
 
 def _pointer(folder: Path) -> str | None:
@@ -160,35 +184,35 @@ def load_library(
     model_id: str,
     index_type: str,
     chunks: tuple[Chunked, ...] | None = None,
-) -> tuple[Library | None, list[str]]:
-    """The saved library when it matches this corpus, model and index type, else (None, reasons to rebuild).
+) -> tuple[Library | None, LoadReason, tuple[str, ...]]:
+    """The saved library when it matches this corpus, model and index type, else (None, why, details).
 
-    `chunks` are the corpus's articles already cut (by default cut here without a paragraph cap). A reason with
-    "damaged" in it means a saved file failed its check.
+    `chunks` are the corpus's articles already cut (by default cut here without a paragraph cap).
     """
     folder = Path(folder)
+    damaged = LoadReason.DAMAGED
     try:
         name = _pointer(folder)
     except OSError as exc:
-        return None, [f"the index pointer {folder / CURRENT} is damaged (unreadable: {exc.strerror})"]
+        return None, damaged, (f"the index pointer {folder / CURRENT} is unreadable ({exc.strerror})",)
     if name is None:
-        return None, ["no saved index"]
+        return None, LoadReason.NO_INDEX, ()
     gen = folder / name if _valid_name(name) else None
     if gen is None or not gen.is_dir():
-        return None, [f"the index pointer {folder / CURRENT} is damaged: it names {name[:60]!r}, which is not a saved generation"]
+        return None, damaged, (f"the index pointer {folder / CURRENT} names {name[:60]!r}, which is not a saved generation",)
     try:
         manifest = Manifest.from_json((gen / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
-        return None, [f"{gen / MANIFEST} is damaged (unreadable: {str(exc)[:200]})"]
+        return None, damaged, (f"{gen / MANIFEST} is unreadable ({str(exc)[:200]})",)
     if chunks is None:
         chunks = chunk_corpus(corpus)
     reasons = stale_reasons(manifest, expected_for(chunks, model_id, index_type))
     if reasons:
-        return None, reasons
+        return None, LoadReason.STALE, tuple(reasons)
     actual = {name: file_sha256(gen / name) if (gen / name).is_file() else None for name in manifest.files}
     problems = checksum_problems(manifest.files, actual)
     if problems:
-        return None, [f"saved index in {gen} is damaged: {'; '.join(problems)}"]
+        return None, damaged, (f"saved index in {gen}: {'; '.join(problems)}",)
     passages = tuple(p for c in chunks for p in c.passages)
     try:
         vectors = VectorIndex.load(gen / PASSAGES, index_type)
@@ -197,16 +221,55 @@ def load_library(
             table = SentenceTable(data["passage"], data["start"], data["end"])
         lexical = LexicalIndex.load(gen / BM25)
     except Exception as exc:
-        return None, [f"saved index in {gen} is damaged: {type(exc).__name__}: {str(exc)[:200]}"]
+        return None, damaged, (f"saved index in {gen}: {type(exc).__name__}: {str(exc)[:200]}",)
     sizes = (vectors.size, lexical.size, sentence_vectors.size, len(table))
     if sizes != (len(passages), len(passages), manifest.sentences, manifest.sentences) or vectors.dim != manifest.dim:
-        return None, [f"saved index in {gen} is damaged: it does not line up with its manifest (sizes {sizes})"]
+        return None, damaged, (f"saved index in {gen} does not line up with its manifest (sizes {sizes})",)
     notes = chunk_warnings(chunks)
     for note in notes:
         log.warning("%s", note)
     library = Library(corpus.folder, chunks, passages, vectors, table, sentence_vectors, lexical, manifest,
                       corpus.warnings + notes)
-    return library, []
+    return library, LoadReason.LOADED, ()
+
+
+def open_or_build(settings: Settings, encoder: Encoder, *, rebuild: bool = False,
+                  progress: Progress | None = None) -> LoadResult:
+    """The settings' corpus as a Library: the saved index when it still matches, else built (reusing cached
+    vectors) and saved; an index folder that cannot be written is served from memory, with the report saying so."""
+    began = time.perf_counter()
+    corpus = load_corpus(settings.corpus)
+    folder = settings.index_path
+    remove_leftovers(folder)
+    chunks = chunk_corpus(corpus, settings.max_paragraphs)
+    if rebuild:
+        library, reason, details = None, LoadReason.REBUILD_REQUESTED, ()
+    else:
+        library, reason, details = load_library(folder, corpus, encoder.model_id, settings.index_type, chunks)
+    if library is not None:
+        report = BuildReport(
+            articles=len(library.chunks), passages=len(library.passages),
+            dropped=sum(len(c.boilerplate) for c in library.chunks), sentences=len(library.sentences),
+            embedded=0, reused=0, seconds=time.perf_counter() - began, loaded=True, reason=str(reason),
+        )
+        return LoadResult(library, report, reason)
+    if reason in (LoadReason.STALE, LoadReason.DAMAGED):
+        level = logging.WARNING if reason is LoadReason.DAMAGED else logging.INFO
+        log.log(level, "rebuilding the index in %s: %s (%s)", folder, reason, "; ".join(details))
+    problem = index_folder_writable(folder)
+    cache = EmbeddingCache(folder / "cache", encoder.model_id, encoder.dim)
+    library, report = index_chunks(chunks, corpus.folder, encoder, cache, index_type=settings.index_type,
+                                   progress=progress, warnings=corpus.warnings)
+    report = replace(report, reason=str(reason), reasons=details)
+    if problem is None:
+        try:
+            save_library(library, folder, cache)
+        except OSError as exc:
+            problem = f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or folder})"
+    if problem is not None:
+        log.warning("could not save the index: %s; serving it from memory", problem)
+        report = replace(report, saved=False, save_error=problem)
+    return LoadResult(library, report, reason, details)
 
 
 def index_folder_writable(folder: Path) -> str | None:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 
 from embeddings.files import atomic_write
-from qa.corpus import body_key
+from qa.corpus import body_key, doc_id_for
 from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, extract
+from qa.library import Library
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class UploadStatus(StrEnum):
+    """What became of an uploaded file."""
+
+    ADDED = "added"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
 
 
 @dataclass(frozen=True)
@@ -20,7 +30,7 @@ class Upload:
 
     name: str
     saved_as: str | None
-    status: str  # "added", "duplicate" or "rejected"
+    status: UploadStatus
     message: str
     paragraphs: int | None = None  # for an added file, the paragraphs of it that were indexed (0: nothing searchable)
 
@@ -52,10 +62,10 @@ def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload
     display = Path(str(name).replace("\\", "/")).name or "upload"
     got, problem = _problem(display, data)
     if got is None:
-        return Upload(display, None, "rejected", problem or "refused")
+        return Upload(display, None, UploadStatus.REJECTED, problem or "refused")
     key = body_key(got.text, got.body_start)
     if key in known:
-        return Upload(display, None, "duplicate", f"{display}: the same text is already in the library; not added again")
+        return Upload(display, None, UploadStatus.DUPLICATE, f"{display}: the same text is already in the library; not added again")
     target = folder / safe_filename(display)
     stem, suffix = target.stem, target.suffix
     i = 2
@@ -66,4 +76,20 @@ def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload
     # Written to disk before indexing: a crash in between loses nothing, the next start indexes it.
     atomic_write(target, data)
     known.add(key)
-    return Upload(display, target.name, "added", f"{display}: saved as {target.name}")
+    return Upload(display, target.name, UploadStatus.ADDED, f"{display}: saved as {target.name}")
+
+
+def indexed(upload: Upload, library: Library, folder: Path) -> Upload:
+    """An added upload with the count of its paragraphs now in the index, and a warning when nothing of it is."""
+    if upload.status != UploadStatus.ADDED or upload.saved_as is None:
+        return upload
+    doc_id = doc_id_for(folder, folder / upload.saved_as)
+    chunk = next((c for c in library.chunks if c.article.doc_id == doc_id), None)
+    count = len(chunk.passages) if chunk else 0
+    message = upload.message
+    if count == 0:
+        why = sorted({d.reason for d in chunk.dropped}) if chunk else []
+        message += ("; but no paragraph of it is article prose, so nothing of it can be searched"
+                    + (f" (dropped as {', '.join(why)})" if why else "")
+                    + ": give each paragraph whole sentences, or put the title in a front matter")
+    return replace(upload, message=message, paragraphs=count)

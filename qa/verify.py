@@ -75,22 +75,3 @@ def verify(citation: Citation) -> Verification:
             problems.append(f"{path}: the cited text is now {paragraph_label(same[0].n, same[0].page)}, not {cited}")
     return Verification(citation.passage_id, str(path), tuple(problems))
 
-
-def citation_from_dict(data: dict) -> Citation:
-    """A Citation from its `to_dict` form (e.g. read back from `python -m qa ask --json`)."""
-    if not isinstance(data, dict):
-        raise ValueError(f"not a citation: {type(data).__name__} instead of an object with passage_id, path, text, "
-                         "start and end")
-    try:
-        return Citation(
-            marker=int(data.get("marker", 0)), passage_id=str(data["passage_id"]), doc_id=str(data["doc_id"]),
-            n=int(data["paragraph"]), title=str(data.get("title", "")), publisher=data.get("publisher"),
-            date=data.get("date"), path=str(data["path"]), text=str(data["text"]), start=int(data["start"]),
-            end=int(data["end"]),
-            highlights=tuple((int(h["start"]), int(h["end"])) for h in data.get("highlights", [])),
-            score=float(data.get("score", 0.0)), rank=int(data.get("rank", 0)), section=data.get("section"),
-            weak=bool(data.get("weak", False)), retrieval=float(data.get("retrieval", 0.0)),
-            page=None if data.get("page") is None else int(data["page"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"not a citation: missing or bad field {exc}") from None

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from embeddings import Encoder
-from qa import Engine, Settings, open_engine
+from qa import Settings, open_engine
 from qa import bench as qa_bench
 from qa.settings import DEFAULT_CORPUS
 
 ROOT = Path(__file__).resolve().parent.parent
-# The web tests start Gradio in this process: no version check or telemetry.
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 @pytest.fixture(scope="session")
@@ -57,8 +55,8 @@ def private_settings(engine, tmp_path) -> Settings:
 @pytest.fixture()
 def private_engine(private_settings, encoder):
     """An engine over `private_settings`, opened from the copied index."""
-    private = Engine(private_settings, encoder)
-    assert private.open().loaded
+    private = open_engine(private_settings, encoder=encoder)
+    assert private.report.loaded
     return private
 
 
@@ -141,10 +139,42 @@ def ten_questions(tmp_path, monkeypatch) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Ran:
+    """What a command printed and returned (the fields of subprocess.CompletedProcess the tests read)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(args: list[str], encoder: Encoder | None = None, env: dict[str, str] | None = None) -> Ran:
+    """`python -m qa ARGS` in this process (the session's model shared), with `env` set for the call."""
+    from qa.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(args, encoder=encoder)
+            except SystemExit as exc:  # argparse's usage errors and --help
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture(scope="module")
 def cli(engine):
-    """Run `python -m qa` against the session's corpus copy and warm index (a benchmark takes minutes: long timeout)."""
-    def run(*args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "SOURCEQA_CORPUS": str(engine.settings.corpus), "SOURCEQA_INDEX_DIR": str(engine.settings.index_path)}
-        return subprocess.run([sys.executable, "-m", "qa", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    """Run `python -m qa` in this process against the session's corpus copy and warm index, the model shared."""
+    env = {"SOURCEQA_CORPUS": str(engine.settings.corpus), "SOURCEQA_INDEX_DIR": str(engine.settings.index_path)}
+
+    def run(*args: str) -> Ran:
+        return run_cli(list(args), engine.encoder, env)
     return run

@@ -27,10 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import embeddings.cache
 import embeddings.files
 import embeddings.index
-import qa.engine
 import qa.store
 from embeddings.encoder import resolve_model
-from qa import Engine, Settings
+from qa import Settings, open_engine
 
 
 class CachedVectorsOnly:
@@ -87,19 +86,19 @@ def install(point: str) -> None:
 def main(argv: list[str]) -> None:
     mode, corpus, index, arg = argv
     settings = Settings.load(corpus=corpus, index_dir=index)
-    engine = Engine(settings, CachedVectorsOnly())  # type: ignore[arg-type]
+    model = CachedVectorsOnly()
     if mode in ("save", "rebuild"):
         install(arg)
-        engine.open() if mode == "save" else engine.rebuild()
+        open_engine(settings, encoder=model, rebuild=mode == "rebuild")  # type: ignore[arg-type]
         print("FINISHED without stopping", flush=True)
     elif mode == "upload":
-        engine.open()
+        engine = open_engine(settings, encoder=model)  # type: ignore[arg-type]
 
         def die(*_args, **_kwargs):
             print("STOPPED after saving the upload, before indexing it", flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
 
-        qa.engine.index_chunks = die
+        qa.store.index_chunks = die
         path = Path(arg)
         engine.add_files([(path.name, path.read_bytes())])
     else:

@@ -8,7 +8,7 @@ import string
 from helpers import assert_well_formed
 from hypothesis import strategies as st
 
-from qa import Engine
+from qa import Answer, Engine, UserError
 
 REAL = ("Why does Russia engage the Taliban?", "Who is Vladimir Putin's special envoy for Afghanistan?",
         "And who said that?", "How much money does the Taliban make from opium?")
@@ -36,7 +36,11 @@ ks = st.one_of(st.none(), st.integers(1, 100), st.integers(-10, 200))
 
 def ask_and_check(engine: Engine, question: object, history: list, mode: object, k: object) -> str:
     """Ask; no exception may escape and the answer must be well-formed. Returns its status."""
-    answer = engine.ask(question, history, mode=mode, k=k)  # type: ignore[arg-type]
+    try:
+        answer = engine.ask(question, history, mode=mode, k=k)  # type: ignore[arg-type]
+    except UserError as exc:  # a question with no words, a bad mode or k: one clear message, nothing searched
+        answer = Answer.invalid(question, str(exc))
+        assert answer.message
     assert_well_formed(answer)
     cleaned = any(ch.isalnum() for ch in str(question))
     if answer.status != "invalid":

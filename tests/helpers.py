@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-from qa import Answer, read_source, verify
+from qa import Answer, UserError, verify
+from qa.corpus import read_source
 
 WHY = "Why does Russia engage the Taliban?"
 # An invented article on a topic far from the bundled corpus, so its passages can only come from an upload.
@@ -46,7 +46,15 @@ def write(folder: Path, name: str, text: str | bytes) -> Path:
     return path
 
 
-def assert_one_line_error(out: subprocess.CompletedProcess, words: str) -> None:
+def asked(engine, question: str, history=()) -> Answer:
+    """The engine's answer, or for input it refuses (UserError) the "invalid" answer a face shows for it."""
+    try:
+        return engine.ask(question, history)
+    except UserError as exc:
+        return Answer.invalid(question, str(exc))
+
+
+def assert_one_line_error(out, words: str) -> None:
     """A user error from the command line: exit 2, one line on stderr that holds `words`, no traceback."""
     assert out.returncode == 2
     lines = [line for line in out.stderr.splitlines() if line.strip()]

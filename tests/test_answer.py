@@ -8,15 +8,14 @@ import shutil
 import pytest
 from helpers import WHY, assert_well_formed
 
-from qa import Engine, Settings, Turn, cli, verify
+from qa import Citation, Settings, UserError, cli, open_engine, verify
 from qa.calibration import fit_threshold, null_threshold
-from qa.conversation import is_follow_up, search_text
+from qa.conversation import Turn, is_follow_up, search_text
 from qa.evidence import has_evidence, leans_back
 from qa.queries import load_queries, relevant_ids
 from qa.question import Wants, analyze
 from qa.reader import FEATURES
 from qa.reader import score as reader_score
-from qa.verify import citation_from_dict
 
 
 # --- pure parts ---------------------------------------------------------------------------------------------
@@ -167,11 +166,11 @@ def test_history_can_be_plain_question_strings(engine):
 def test_empty_question_gets_a_message_and_no_search(engine, encoder):
     before = encoder.texts_encoded
     for q in ("", "   \n\t", "\x00\x07"):
-        answer = engine.ask(q)
-        assert answer.status == "invalid" and "is empty" in answer.message
+        with pytest.raises(UserError, match="is empty"):
+            engine.ask(q)
     for q in ("?!...", "\U0001f914\U0001f914\U0001f914"):
-        answer = engine.ask(q)
-        assert answer.status == "invalid" and "has no words" in answer.message
+        with pytest.raises(UserError, match="has no words"):
+            engine.ask(q)
     assert encoder.texts_encoded == before
 
 
@@ -191,15 +190,14 @@ def test_json_round_trip_of_citations(engine):
     data = answer.to_dict()
     assert data["answer"] == answer.text and len(data["citations"]) == len(answer.citations)
     for c, d in zip(answer.citations, data["citations"]):
-        assert citation_from_dict(d) == c
+        assert Citation.from_dict(d) == c
 
 
 def test_verify_flags_a_file_edited_after_indexing(engine, encoder, tmp_path, capsys):
     corpus = tmp_path / "corpus"
     shutil.copytree(engine.settings.corpus, corpus, ignore=shutil.ignore_patterns(".*"))
     shutil.copytree(engine.settings.index_path, tmp_path / "index")
-    private = Engine(Settings.load(corpus=corpus, index_dir=tmp_path / "index"), encoder)
-    private.open()
+    private = open_engine(Settings.load(corpus=corpus, index_dir=tmp_path / "index"), encoder=encoder)
     answer = private.ask("How much money does the Taliban make from opium each year?")
     citation = answer.citations[0]
     assert verify(citation).ok
@@ -216,10 +214,10 @@ def test_verify_flags_a_file_edited_after_indexing(engine, encoder, tmp_path, ca
     assert f"MISMATCH: [{citation.passage_id}]" in capsys.readouterr().out
     # The next start re-embeds only what changed: the edited paragraph and its edited sentence.
     before = encoder.texts_encoded
-    report = Engine(private.settings, encoder).open()
+    report = open_engine(private.settings, encoder=encoder).report
     assert not report.loaded and report.embedded == encoder.texts_encoded - before == 2
-    reopened = Engine(private.settings, encoder)
-    assert reopened.open().loaded
+    reopened = open_engine(private.settings, encoder=encoder)
+    assert reopened.report.loaded
     assert [p.id for p in reopened.library.passages] == [p.id for p in private.library.passages]
     assert sum("$500 million" in p.text for p in reopened.library.passages) == 1
     fresh = reopened.ask("How much money does the Taliban make from opium each year?")

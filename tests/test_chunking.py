@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import MAX_PASSAGES_PER_FILE, chunk_article, classify, heading_like, pattern_reason, split_paragraphs
+from qa.boilerplate import classify, heading_like, pattern_reason
+from qa.chunking import MAX_PASSAGES_PER_FILE, chunk_article, split_paragraphs
 from qa.corpus import parse_article
 
 PROSE = "The committee met on Tuesday to weigh the proposal, and members said the vote would come next month."

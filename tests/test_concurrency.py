@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from helpers import GLACIER, WHY, answer_key, assert_well_formed
+from helpers import GLACIER, WHY, answer_key, asked, assert_well_formed
 
 from qa.queries import load_queries
 
@@ -27,7 +27,7 @@ def questions() -> list[tuple[str, tuple[str, ...]]]:
 
 def test_threads_get_the_answers_one_thread_gets(engine):
     cases = questions()
-    alone = {case: answer_key(engine.ask(case[0], case[1])) for case in cases}
+    alone = {case: answer_key(asked(engine, case[0], case[1])) for case in cases}
     hits_alone = [h.passage.id for h in engine.search(WHY, k=10)]
     jobs = cases * 4
     start = threading.Barrier(16)
@@ -36,7 +36,7 @@ def test_threads_get_the_answers_one_thread_gets(engine):
         if threading.current_thread().name not in started:
             started.add(threading.current_thread().name)
             start.wait(timeout=60)  # the first job of each of the 16 threads starts at the same moment
-        answer = engine.ask(case[0], case[1])
+        answer = asked(engine, case[0], case[1])
         hits = [h.passage.id for h in engine.search(WHY, k=10)]
         return case, answer, hits
 
@@ -53,7 +53,7 @@ def test_threads_get_the_answers_one_thread_gets(engine):
 def test_an_upload_while_others_ask_leaves_their_answers_correct(private_engine):
     engine = private_engine
     cases = questions()
-    before = {case: answer_key(engine.ask(case[0], case[1])) for case in cases}
+    before = {case: answer_key(asked(engine, case[0], case[1])) for case in cases}
     assert before[(GLACIER_Q, ())][0] == "not_in_sources"
 
     upload_started, upload_done, asked_meanwhile = threading.Event(), threading.Event(), threading.Event()
@@ -67,7 +67,7 @@ def test_an_upload_while_others_ask_leaves_their_answers_correct(private_engine)
             extra += upload_done.is_set()
             when = "after" if upload_done.is_set() else "during"
             case = cases[i % len(cases)]
-            answer = engine.ask(case[0], case[1])
+            answer = asked(engine, case[0], case[1])
             with lock:
                 if not asked_meanwhile.is_set():
                     when = "before-swap"  # finished while the upload still waited in its embedding step
@@ -92,7 +92,7 @@ def test_an_upload_while_others_ask_leaves_their_answers_correct(private_engine)
             future.result(timeout=300)
     assert results[0].status == "added" and report is not None and report.embedded > 0
 
-    after = {case: answer_key(engine.ask(case[0], case[1])) for case in cases}
+    after = {case: answer_key(asked(engine, case[0], case[1])) for case in cases}
     assert after[(GLACIER_Q, ())][0] == "answered" and before != after
     assert engine.ask(GLACIER_Q).citations[0].doc_id == "glacier-news"
     whens = set()

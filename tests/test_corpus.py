@@ -7,7 +7,9 @@ import logging
 import pytest
 from helpers import write
 
-from qa import UserError, chunk_article, load_corpus, read_source
+from qa import UserError
+from qa.chunking import chunk_article
+from qa.corpus import load_corpus, read_source
 
 BODY = "Tide tables were revised after the storm, the port authority said on Friday morning.\n\nA second paragraph follows here, with more words in it than a heading has."
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import Engine
+from qa import open_engine
 from qa.queries import load_queries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +37,8 @@ def test_ray_build_equals_local_build(engine, tmp_path):
     report = json.loads(run.stdout)
     assert report["ray"]["encoded"] == report["passages"] + report["sentences"]
     assert report["embedded"] == 0  # every vector came from the Ray pipeline
-    remote = Engine(engine.settings.with_values(index_dir=index), engine.encoder)
-    assert remote.open().loaded
+    remote = open_engine(engine.settings.with_values(index_dir=index), encoder=engine.encoder)
+    assert remote.report.loaded
     local = engine.library
     assert [p.id for p in remote.library.passages] == [p.id for p in local.passages]
     rows = np.arange(len(local.passages))

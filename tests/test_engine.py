@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from itertools import pairwise
 from pathlib import Path
 
@@ -10,7 +13,8 @@ import pytest
 from helpers import PILOTS, PILOTS_NAME, WHY, write
 
 import qa.lexical
-from qa import Engine, Filters, UserError, read_source
+from qa import Filters, Settings, UserError, open_engine
+from qa.corpus import read_source
 from qa.queries import load_queries, relevant_ids
 
 # Lines of the raw articles that are page furniture, not article prose.
@@ -52,8 +56,8 @@ def test_warm_start_embeds_and_tokenises_nothing(engine, encoder, monkeypatch):
         raise AssertionError("a warm start must not tokenise")
 
     monkeypatch.setattr(qa.lexical, "tokenize", no_tokenising)
-    warm = Engine(engine.settings, encoder)
-    report = warm.open()
+    warm = open_engine(engine.settings, encoder=encoder)
+    report = warm.report
     assert report.loaded and encoder.texts_encoded == before
     assert warm.library.manifest.fingerprint == engine.library.manifest.fingerprint
 
@@ -135,7 +139,23 @@ def test_long_questions_are_cut_with_a_note(engine):
 def test_approximate_index_type_agrees_on_the_top_hit(engine, encoder, tmp_path):
     settings = engine.settings.with_values(index_dir=tmp_path / "hnsw", index_type="hnsw")
     shutil.copytree(engine.settings.index_path / "cache", Path(tmp_path / "hnsw" / "cache"))
-    hnsw = Engine(settings, encoder)
-    assert hnsw.open().embedded == 0
+    hnsw = open_engine(settings, encoder=encoder)
+    assert hnsw.report.embedded == 0
     assert hnsw.library.vectors.kind == "hnsw"
     assert hnsw.search(WHY, k=1)[0].passage.id == engine.search(WHY, k=1)[0].passage.id
+
+
+def test_the_readme_settings_table_lists_every_setting():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| setting | flag | environment | default |"):readme.index("The table is `Settings.OPTIONS`")]
+    for option in Settings.OPTIONS:
+        assert f"`{option.flag}`" in table and f"`{option.env}`" in table, option.field
+
+
+def test_importing_the_library_changes_nothing_in_the_process():
+    code = ("import os, logging, faiss; threads = faiss.omp_get_max_threads(); import qa, qa.types; "
+            "print(os.environ.get('HF_HUB_OFFLINE'), logging.getLogger('qa').level, len(logging.getLogger().handlers), "
+            "faiss.omp_get_max_threads() == threads, len(qa.__all__))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["None", "0", "0", "True", "12"]

@@ -18,7 +18,7 @@ from conftest import ROOT
 from helpers import PILOTS, PILOTS_NAME, WHY, answer_key, assert_well_formed, write
 
 from embeddings import EmbeddingCache, file_sha256
-from qa import Engine, Settings
+from qa import Engine, Settings, open_engine
 from qa.library import expected_for, passage_text, sentence_text
 from qa.store import CURRENT, current_generation
 from webui import Backend, render
@@ -105,8 +105,8 @@ def changed(engine, encoder, tmp_path_factory):
     shutil.copytree(engine.settings.corpus, root / "corpus", ignore=shutil.ignore_patterns(".*"))
     shutil.copytree(engine.settings.index_path, root / "index")
     write(root / "corpus", PILOTS_NAME, PILOTS)
-    clean = Engine(Settings.load(corpus=root / "corpus", index_dir=root / "index"), encoder)
-    assert clean.open().embedded == 4
+    clean = open_engine(Settings.load(corpus=root / "corpus", index_dir=root / "index"), encoder=encoder)
+    assert clean.report.embedded == 4
     return {"answers": answers(clean), "fingerprint": clean.library.manifest.fingerprint,
             "cache": next((root / "index" / "cache").glob("*.npz"))}
 
@@ -120,8 +120,8 @@ def test_sigkill_while_embedding_leaves_the_previous_index_in_service(private_se
                         "--index-dir", str(folder)], "embedding passages")
     assert "embedded" not in output  # it never finished
     assert gen_files(folder) == before
-    engine = Engine(private_settings, encoder)
-    report = engine.open()
+    engine = open_engine(private_settings, encoder=encoder)
+    report = engine.report
     assert report.loaded and report.embedded == 0
     assert answers(engine) == reference
     assert_whole(engine, encoder)
@@ -141,9 +141,9 @@ def test_sigkill_while_saving_a_changed_corpus(point, private_settings, encoder,
     switched = current_generation(folder) != old
     assert switched == (point == "rmtree")  # the pointer moves only once the new generation is complete
     assert leftovers(folder)  # the killed build left something behind
-    engine = Engine(private_settings, encoder)
     with caplog.at_level(logging.INFO, logger="qa"):
-        report = engine.open()
+        engine = open_engine(private_settings, encoder=encoder)
+        report = engine.report
     # Killed before the switch: the old index no longer fits the corpus, so it is rebuilt (from the cache);
     # killed after it: the new generation is whole and is served.
     assert report.loaded == switched and report.embedded == 0
@@ -160,8 +160,8 @@ def test_sigkill_while_saving_an_unchanged_corpus_keeps_the_previous_index(point
     kill_when([sys.executable, str(HELPER), "rebuild", str(private_settings.corpus), str(folder), point],
               f"STOPPED {point}")
     assert gen_files(folder) == before and leftovers(folder)
-    engine = Engine(private_settings, encoder)
-    assert engine.open().loaded
+    engine = open_engine(private_settings, encoder=encoder)
+    assert engine.report.loaded
     assert answers(engine) == reference
     assert leftovers(folder) == []
 
@@ -172,8 +172,8 @@ def test_an_upload_saved_before_a_crash_is_indexed_at_the_next_start(private_set
                str(upload)], "STOPPED after saving the upload")
     saved = private_settings.corpus / "River-Pilots.txt"
     assert saved.read_bytes() == upload.read_bytes()
-    engine = Engine(private_settings, encoder)
-    report = engine.open()
+    engine = open_engine(private_settings, encoder=encoder)
+    report = engine.report
     assert not report.loaded and report.embedded == 4  # only the new article's 2 paragraphs and 2 sentences
     answer = engine.ask(PILOTS_Q)
     assert_well_formed(answer)
@@ -207,15 +207,15 @@ def test_each_damaged_index_file_is_detected_warned_about_and_rebuilt(name, how,
         damage(current_generation(folder) / name, how)
         shown = Path(name).name
     before = encoder.texts_encoded
-    engine = Engine(private_settings, encoder)
     with caplog.at_level(logging.WARNING, logger="qa"):
-        report = engine.open()
-    assert not report.loaded and any("damaged" in r and shown in r for r in report.reasons), report.reasons
+        engine = open_engine(private_settings, encoder=encoder)
+        report = engine.report
+    assert not report.loaded and report.reason == "damaged" and any(shown in r for r in report.reasons), report.reasons
     assert any("damaged" in r.getMessage() and shown in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
     assert encoder.texts_encoded == before  # rebuilt from the embedding cache
     assert answers(engine) == reference
     assert leftovers(folder) == []
-    assert Engine(private_settings, encoder).open().loaded  # the rebuilt index was saved whole
+    assert open_engine(private_settings, encoder=encoder).report.loaded  # the rebuilt index was saved whole
 
 
 def test_a_damaged_embedding_cache_is_detected_warned_about_and_rebuilt(engine, encoder, tmp_path, caplog):
@@ -225,8 +225,8 @@ def test_a_damaged_embedding_cache_is_detected_warned_about_and_rebuilt(engine, 
     index = tmp_path / "index"
     shutil.copytree(engine.settings.index_path / "cache", index / "cache")
     settings = Settings.load(corpus=corpus, index_dir=index)
-    small = Engine(settings, encoder)
-    assert small.open().embedded == 0
+    small = open_engine(settings, encoder=encoder)
+    assert small.report.embedded == 0
     clean = [answer_key(small.ask(q), digits=3) for q in QUESTIONS]
     cache = next((index / "cache").glob("*.npz"))
     damage(cache, "garble")
@@ -258,7 +258,7 @@ def test_an_unwritable_index_folder_serves_from_memory_and_says_why(private_sett
         monkeypatch.setattr(module, "atomic_write", refuse)
     backend = Backend(private_settings, encoder)
     engine = backend.open()
-    report = engine.last_report
+    report = engine.report
     assert not report.saved and "Permission denied" in report.save_error and str(folder) in report.save_error
     assert "NOT saved" in report.summary()
     status = backend.status

@@ -10,9 +10,9 @@ import pytest
 from documents import CHROME, RUNNING_HEADER, encrypted_pdf, long_pdf, news_page, pdf_pages, scanned_pdf
 from helpers import assert_well_formed, write
 
-from qa import Engine, Settings, chunk_article, load_corpus, read_source, verify
-from qa.chunking import split_paragraphs
-from qa.corpus import read_article
+from qa import Engine, Settings, open_engine, verify
+from qa.chunking import chunk_article, split_paragraphs
+from qa.corpus import load_corpus, read_article, read_source
 from qa.ingest import Unreadable, extract
 from qa.ingest.meta import read_line
 from qa.ingest.pdf import MAX_PAGES, NO_TEXT
@@ -180,9 +180,7 @@ def mixed(tmp_path, encoder) -> Engine:
     write(corpus, "quay.html", news_page("Northern Quay to Close for Repairs", QUAY))
     write(corpus, "lighthouse.pdf", pdf_pages(LIGHTHOUSE))
     write(corpus, "tides.txt", TIDES)
-    engine = Engine(Settings.load(corpus=corpus, index_dir=tmp_path / "index"), encoder)
-    engine.open()
-    return engine
+    return open_engine(Settings.load(corpus=corpus, index_dir=tmp_path / "index"), encoder=encoder)
 
 
 QUESTIONS = [  # question, article, page, words of the paragraph that answers it
@@ -204,7 +202,7 @@ def test_a_mixed_folder_answers_from_each_file_citing_file_page_and_paragraph(mi
         answer = mixed.ask(question)
         assert_well_formed(answer)
         first = answer.citations[0]
-        expected = next(p for p in mixed.chunk(doc).passages if p.text.startswith(words))
+        expected = next(p for p in mixed.article(doc).passages if p.text.startswith(words))
         assert (answer.status, first.doc_id, first.page, first.n) == ("answered", doc, page, expected.n), question
         assert first.to_dict()["page"] == page
         for c in answer.citations:
@@ -226,9 +224,9 @@ def test_verify_passes_on_each_format_and_flags_each_after_an_edit(mixed, encode
         check = verify(citation)
         assert not check.ok and check.problems[0].startswith(citation.path), (doc, check.problems)
         assert "changed after indexing" in check.problems[0]
-    report = mixed.open()  # the saved index notices the edited page, PDF and text and indexes them again
+    report = mixed.refresh()  # the saved index notices the edited page, PDF and text and indexes them again
     assert not report.loaded and report.embedded > 0
-    assert any("3.1 million" in p.text for p in mixed.chunk("lighthouse").passages)
+    assert any("3.1 million" in p.text for p in mixed.article("lighthouse").passages)
 
 
 def test_uploads_of_each_format_through_the_python_api_say_what_happened_to_each_file(mixed, tmp_path):

@@ -15,7 +15,7 @@ from fuzzing import PAYLOADS, ask_and_check, histories, ks, modes, questions
 from helpers import assert_well_formed, write
 from hypothesis import HealthCheck, example, given, settings
 
-from qa import Engine, Settings
+from qa import Settings, open_engine
 from qa.uploads import safe_filename
 
 # CI runs this many random questions; bench/fuzz.py runs the same property with 10,000 and more.
@@ -101,9 +101,9 @@ def test_broken_files_are_warned_about_by_name_and_the_rest_is_indexed(broken_co
     settings = Settings.load(corpus=broken_corpus, index_dir=broken_corpus.parent / "index", max_paragraphs=CAP)
     for attempt in ("build", "load"):
         caplog.clear()
-        fresh = Engine(settings, encoder)
         with caplog.at_level(logging.WARNING, logger="qa"):
-            report = fresh.open()
+            fresh = open_engine(settings, encoder=encoder)
+            report = fresh.report
         assert report.loaded == (attempt == "load")
         logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
         for name, what in BROKEN.items():
@@ -112,9 +112,9 @@ def test_broken_files_are_warned_about_by_name_and_the_rest_is_indexed(broken_co
     assert "SOURCEQA_MAX_PARAGRAPHS" in "".join(fresh.library.warnings)
     # The bundled articles are indexed exactly as without the broken files.
     for chunk in engine.articles():
-        assert fresh.chunk(chunk.article.doc_id).passages == chunk.passages
-    assert len(fresh.chunk("pump-log").passages) == CAP
-    assert len(fresh.chunk("huge-paragraph").passages) == 0 and len(fresh.chunk("huge-paragraph").article.title) <= 201
+        assert fresh.article(chunk.article.doc_id).passages == chunk.passages
+    assert len(fresh.article("pump-log").passages) == CAP
+    assert len(fresh.article("huge-paragraph").passages) == 0 and len(fresh.article("huge-paragraph").article.title) <= 201
     assert {"empty", "blob", "latin1", "zz-copy-of-the-diplomat"}.isdisjoint(fresh.library.articles)
     answer = fresh.ask("Why does Russia engage the Taliban?")
     assert_well_formed(answer)

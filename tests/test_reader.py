@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import WHY, assert_well_formed
 
-from qa import Engine, UserError
+from qa import UserError, open_engine
 from qa.queries import load_queries, reasons_found
 
 
@@ -73,8 +73,7 @@ def tiny_cross_encoder(folder: Path) -> Path:
 
 def test_a_reader_model_rescores_the_answer_sentences(engine, encoder, tmp_path):
     model = tiny_cross_encoder(tmp_path / "tiny-reader")
-    with_model = Engine(replace(engine.settings, reader=str(model)), encoder)
-    with_model.open()
+    with_model = open_engine(replace(engine.settings, reader=str(model)), encoder=encoder)
     question = "How much money does the Taliban make from opium each year?"
     built_in, rescored = engine.ask(question), with_model.ask(question)
     assert_well_formed(rescored)
@@ -86,4 +85,4 @@ def test_a_reader_model_rescores_the_answer_sentences(engine, encoder, tmp_path)
 def test_a_reader_model_that_cannot_be_loaded_is_one_clear_error(engine, encoder, tmp_path):
     (tmp_path / "not-a-model").mkdir()
     with pytest.raises(UserError, match=r"cannot be loaded as a sentence-transformers CrossEncoder.*--reader"):
-        Engine(replace(engine.settings, reader=str(tmp_path / "not-a-model")), encoder)
+        open_engine(replace(engine.settings, reader=str(tmp_path / "not-a-model")), encoder=encoder)

@@ -14,7 +14,7 @@ import numpy as np
 
 from embeddings import VectorIndex
 from embeddings import index as vector_index
-from qa import Engine
+from qa import open_engine
 from qa.retrieve import top_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,8 +76,8 @@ def test_killed_build_resumes_without_reencoding(private_settings, engine):
     total = report["passages"] + report["sentences"]
     assert report["reused"] >= 32 and report["embedded"] == total - report["reused"]
     assert not list((index / "cache").glob("*.part-*.npz"))  # folded into the cache file
-    rebuilt = Engine(private_settings, engine.encoder)
-    assert rebuilt.open().loaded
+    rebuilt = open_engine(private_settings, encoder=engine.encoder)
+    assert rebuilt.report.loaded
     rows = np.arange(len(engine.library.passages))
     assert np.allclose(rebuilt.library.vectors.vectors(rows), engine.library.vectors.vectors(rows), atol=1e-5)
 

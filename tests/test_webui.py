@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 import app
-from qa import Answer, AnswerSentence, Citation, Settings, Upload, UserError, Verification
+from qa import Answer, Citation, Settings, UserError
 from qa.chunking import chunk_article
 from qa.corpus import parse_article
+from qa.types import AnswerSentence, Upload, Verification
 from webui import Backend, NotReady, chat, render
 from webui.templating import md_text
 
@@ -106,14 +107,18 @@ def test_marked_clips_overlapping_spans():
 def test_address_flag_then_environment_then_default(monkeypatch):
     monkeypatch.delenv("SOURCEQA_HOST", raising=False)
     monkeypatch.delenv("SOURCEQA_PORT", raising=False)
-    assert app.address(None, None) == ("127.0.0.1", 7860)
+    def address(*flags: str) -> tuple[str, int]:
+        settings = Settings.from_args(app.parse_args(list(flags)))
+        return settings.host, settings.port
+
+    assert address() == ("127.0.0.1", 7860)
     monkeypatch.setenv("SOURCEQA_HOST", "0.0.0.0")
     monkeypatch.setenv("SOURCEQA_PORT", "8000")
-    assert app.address(None, None) == ("0.0.0.0", 8000)
-    assert app.address("localhost", "9000") == ("localhost", 9000)
+    assert address() == ("0.0.0.0", 8000)
+    assert address("--host", "localhost", "--port", "9000") == ("localhost", 9000)
     for bad in ("http", "0", "70000"):
         with pytest.raises(UserError, match="SOURCEQA_PORT"):
-            app.address(None, bad)
+            address("--port", bad)
 
 
 def test_app_reports_a_bad_setting_in_one_line_and_exits_2(tmp_path, capsys, monkeypatch):

@@ -6,7 +6,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import Filters, UserError, verify
+from qa import Answer, Filters, UserError, verify
 from webui.backend import Backend
 
 
@@ -46,10 +46,13 @@ def register(backend: Backend) -> None:
         """
         try:
             engine = backend.engine()
-            answer = engine.ask(question, history or (), mode=mode or None, k=k or None,
-                                filters=_filters(articles, date_from, date_to))
+            filters = _filters(articles, date_from, date_to)
         except UserError as exc:
             raise gr.Error(str(exc)) from None
+        try:
+            answer = engine.ask(question, history or (), mode=mode or None, k=k or None, filters=filters)
+        except UserError as exc:  # a question that cannot be searched is answered as such, with the reason
+            answer = Answer.invalid(question, str(exc))
         data = answer.to_dict()
         for item, citation in zip(data["citations"], answer.citations):
             item["verification"] = verify(citation).to_dict()
@@ -83,7 +86,7 @@ def register(backend: Backend) -> None:
     def show_article(doc_id: str) -> dict:
         """One article as the page shows it: metadata and its numbered paragraphs (id, ¶n, section, text, span)."""
         try:
-            chunk = backend.engine().chunk(doc_id)
+            chunk = backend.engine().article(doc_id)
         except UserError as exc:
             raise gr.Error(str(exc)) from None
         return plain({**chunk.article.to_dict(), "paragraphs": [p.to_dict() for p in chunk.passages],

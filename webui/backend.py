@@ -8,8 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 
-from embeddings import Encoder
-from qa import Engine, Settings, UserError
+from qa import Engine, Settings, UserError, open_engine
 from webui.render import FAILED, READY, STARTING
 
 log = logging.getLogger("qa.web")
@@ -32,8 +31,8 @@ class Status:
 class Backend:
     """Owns the Engine the page's handlers share; `start()` opens it without blocking the web server."""
 
-    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
-        """Remember the settings; nothing is loaded until `start()` or `open()`."""
+    def __init__(self, settings: Settings, encoder: object | None = None) -> None:
+        """Remember the settings (and an open engine's `encoder` to share); nothing is loaded until `start()`."""
         self.settings = settings
         self._encoder = encoder
         self._engine: Engine | None = None
@@ -50,7 +49,7 @@ class Backend:
         """
         with self._lock:
             status = self._status
-        report = self._engine.last_report if self._engine is not None else None
+        report = self._engine.report if self._engine is not None else None
         if status.phase != READY or report is None:
             return status
         detail = replace(report, saved=True).summary()  # the same line as the log's, without its own save note
@@ -78,10 +77,10 @@ class Backend:
         """Load the model and the saved index, or build it; blocks; the status says how it went."""
         began = time.perf_counter()
         try:
-            self._say(f"loading the model {self.settings.model}")
-            engine = Engine(self.settings, self._encoder)
-            self._say(f"reading the articles in {self.settings.corpus} and loading or building the index")
-            report = engine.open(self.progress)
+            self._say(f"loading the model {self.settings.model}, reading the articles in {self.settings.corpus} "
+                      "and loading or building the index")
+            engine = open_engine(self.settings, encoder=self._encoder, progress=self.progress)
+            report = engine.report
         except Exception as exc:  # any failure must reach the page, not only a thread's traceback
             message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
             log.error("could not open the index: %s", message)

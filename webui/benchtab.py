@@ -13,9 +13,8 @@ from typing import Any
 
 import gradio as gr
 
-from qa import UserError, bench
+from qa import Settings, UserError, bench
 from qa.bench import BenchView
-from qa.settings import ENV
 from webui import render_bench
 from webui.backend import Backend
 from webui.render import sentence
@@ -74,8 +73,8 @@ class BenchRunner:
     def _run_process(self, progress: bench.Progress | None) -> None:
         """Start `python -m webui.benchjob`, pass its progress on, and raise a UserError if it fails."""
         settings = self.backend.settings
-        env = {**os.environ, **{var: str(getattr(settings, name)) for name, var in ENV.items()
-                                if getattr(settings, name, None) is not None}}
+        env = {**os.environ, **{o.env: str(getattr(settings, o.field)) for o in Settings.OPTIONS
+                                if getattr(settings, o.field, None) is not None}}
         command = [sys.executable, "-m", "webui.benchjob", "--queries", str(bench.DEFAULT_QUERIES),
                    "--out-root", str(self.out_root)] + ([] if self.build_index else ["--no-build"])
         error = ""

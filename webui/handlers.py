@@ -10,9 +10,8 @@ from typing import Any
 
 import gradio as gr
 
-from qa import Filters, Upload, UserError, verify
-from qa.ingest import SUFFIX_LIST
-from qa.retrieve import article_matches
+from qa import Answer, Engine, Filters, Status, UserError, verify
+from qa.types import Upload
 from webui import chat as messages
 from webui import render
 from webui.backend import Backend
@@ -59,18 +58,21 @@ class Handlers:
             yield question, chat + [user, {"role": "assistant", "content": messages.notice_message(str(exc))}], \
                 gr.update(), gr.update(), done
             return
-        if filters.active and not any(article_matches(c.article.doc_id, c.article.date, filters)
-                                      for c in engine.articles()):
+        # Earlier answers carry what they cited, which a follow-up like "Who said that?" refers back to.
+        history = [a for a in restore_all(stored) if a.status != Status.INVALID]
+        try:
+            answer = engine.ask(question, history, mode=mode, k=int(k), filters=filters)
+        except UserError as exc:  # not a question that can be searched: said in the chat, with the reason
+            answer = Answer.invalid(question, str(exc))
+        if filters.active and answer.status == Status.NOT_IN_SOURCES and not answer.citations:
+            # Nothing was searched: no article matches the filters. Said so, and the question kept to send again.
             reply = messages.no_match_message(describe_filters(filters, len(engine.articles())))
             yield question, chat + [user, {"role": "assistant", "content": reply}], gr.update(), gr.update(), done
             return
-        # Earlier answers carry what they cited, which a follow-up like "Who said that?" refers back to.
-        history = [a for a in restore_all(stored) if a.status != "invalid"]
-        answer = engine.ask(question, history, mode=mode, k=int(k), filters=filters)
         turn = len(stored)
         stored.append(answer.to_dict())
         chat += [user, {"role": "assistant", "content": messages.answer_message(answer, turn)}]
-        if answer.status == "invalid":
+        if answer.status == Status.INVALID:
             yield question, chat, stored, gr.update(), done
             return
         yield "", chat, stored, render.source_cards(answer, turn), done
@@ -82,7 +84,7 @@ class Handlers:
         for turn, answer in enumerate(answers):
             shown += [{"role": "user", "content": messages.question_message(answer.question)},
                      {"role": "assistant", "content": messages.answer_message(answer, turn)}]
-        turn = next((t for t in range(len(answers) - 1, -1, -1) if answers[t].status != "invalid"), None)
+        turn = next((t for t in range(len(answers) - 1, -1, -1) if answers[t].status != Status.INVALID), None)
         sources = (render.source_cards(answers[turn], turn) if turn is not None
                    else render.empty_panel("Sources", render.SOURCES_HINT))
         return shown, [a.to_dict() for a in answers], sources
@@ -100,7 +102,7 @@ class Handlers:
         if citation is None:
             return render.empty_panel("Article", "That citation is no longer in this conversation.")
         try:
-            chunk = self.backend.engine().chunk(citation.doc_id)
+            chunk = self.backend.engine().article(citation.doc_id)
         except UserError as exc:
             return render.empty_panel("Article", str(exc))
         return render.article_view(chunk, citation, verify(citation))
@@ -109,7 +111,7 @@ class Handlers:
         """Open an article from the Library (no paragraph highlighted)."""
         data = evt._data if isinstance(evt._data, dict) else {}
         try:
-            chunk = self.backend.engine().chunk(str(data.get("doc", "")))
+            chunk = self.backend.engine().article(str(data.get("doc", "")))
         except UserError as exc:
             return render.empty_panel("Article", str(exc)), gr.Tabs(selected="ask")
         return render.article_view(chunk), gr.Tabs(selected="ask")
@@ -168,7 +170,7 @@ class Handlers:
         items = [(Path(f).name, Path(f).read_bytes()) for f in files or []]
         if not items:
             # Said in the upload report, which replaces the last one, rather than in a toast that stacks.
-            return {"results": [], "index": None, "notice": f"Choose one or more {SUFFIX_LIST} files first."}
+            return {"results": [], "index": None, "notice": f"Choose one or more {Engine.FORMATS} files first."}
         results, report = engine.add_files(items, progress=lambda desc, done, total: progress((done, total), desc=desc))
         if report is not None:
             log.info("index updated: %s", report.summary())  # the status line shows the same figures

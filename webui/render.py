@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from qa import Answer, Chunked, Citation, Upload, Verification
-from qa.chunking import paragraph_label
-from qa.ingest import SUFFIX_LIST
+from qa import Answer, Citation, Engine, Status
+from qa.types import ArticleView, Upload, Verification
 from webui.templating import render, render_string
 
 SOURCES_HINT = "Ask a question: the passages its answer cites appear here, with the supporting sentence highlighted."
@@ -16,7 +15,7 @@ SCORE_LABEL = "support"
 SCORE_TIP = ("How strongly this passage supports the answer, 0 to 1: an estimate that its best sentence answers "
              "the question, on the same scale in every retrieval mode")
 # Statuses drawn as an answer; every other one (not_in_sources, or one this page does not know) as a refusal.
-ANSWER_STATUSES = ("answered", "partial")
+ANSWER_STATUSES = (Status.ANSWERED, Status.PARTIAL)
 # The start-up phases the status line shows.
 STARTING = "starting"
 READY = "ready"
@@ -33,7 +32,7 @@ def sentence(text: str) -> str:
 
 def source_line(c: Citation) -> str:
     """Publisher · date · ¶n (p. 2, ¶n in a PDF): where a citation comes from, as plain text."""
-    return " · ".join(x for x in (c.publisher or "unknown publisher", c.date or "undated", paragraph_label(c.n, c.page)) if x)
+    return " · ".join(x for x in (c.publisher or "unknown publisher", c.date or "undated", c.label) if x)
 
 
 def pieces(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
@@ -83,7 +82,7 @@ def _note(citation: Citation, check: Verification) -> dict[str, object]:
     """What the verification note says of a citation checked against its file."""
     name = Path(citation.path).name
     extracted = Path(name).suffix.lower() in (".html", ".htm", ".pdf")
-    return {"ok": check.ok, "marker": citation.marker, "label": paragraph_label(citation.n, citation.page),
+    return {"ok": check.ok, "marker": citation.marker, "label": citation.label,
             "start": citation.start, "end": citation.end, "name": name, "problems": check.problems,
             "source": "the text extracted from " if extracted else "",
             "how": "extracted again from the file" if extracted else "re-read from the file"}
@@ -94,7 +93,7 @@ def verification_note(citation: Citation, check: Verification) -> str:
     return str(render("panels/verification.html", note=_note(citation, check)))
 
 
-def article_view(chunk: Chunked, citation: Citation | None = None, check: Verification | None = None) -> str:
+def article_view(chunk: ArticleView, citation: Citation | None = None, check: Verification | None = None) -> str:
     """The whole cleaned article with numbered paragraphs; the cited one highlighted, its sentences marked."""
     a = chunk.article
     meta = " · ".join(x for x in (a.publisher or "unknown publisher", a.date or "undated", a.author and f"by {a.author}") if x)
@@ -102,7 +101,7 @@ def article_view(chunk: Chunked, citation: Citation | None = None, check: Verifi
     paragraphs, section = [], None
     for p in chunk.passages:
         cited = citation is not None and p.id == citation.passage_id
-        paragraphs.append({"id": p.id, "cited": cited, "label": paragraph_label(p.n, p.page),
+        paragraphs.append({"id": p.id, "cited": cited, "label": p.label,
                            "section": p.section if p.section and p.section != section else "",
                            "pieces": pieces(p.text, citation.highlights if cited and citation else ())})
         section = p.section
@@ -111,11 +110,11 @@ def article_view(chunk: Chunked, citation: Citation | None = None, check: Verifi
                       note=note, paragraphs=paragraphs))
 
 
-def library_table(chunks: Sequence[Chunked]) -> str:
+def library_table(chunks: Sequence[ArticleView]) -> str:
     """The articles of the library: title, publisher, date, author (each with where it came from), paragraphs
     kept and boilerplate dropped."""
     if not chunks:
-        return empty_panel("Library", f"No articles yet: add {SUFFIX_LIST} files below.")
+        return empty_panel("Library", f"No articles yet: add {Engine.FORMATS} files below.")
     rows = [{"article": c.article, "file": Path(c.article.path).name, "paragraphs": len(c.passages),
              "dropped": len(c.boilerplate)} for c in chunks]
     return str(render("panels/library.html", rows=rows, total=sum(len(c.passages) for c in chunks)))
@@ -126,7 +125,7 @@ def upload_report(results: Sequence[Upload], summary: str | None, notice: str | 
     # An added file of which nothing was indexed is saved but not searchable: shown as a warning, not a success.
     kinds = ["empty" if r.status == "added" and r.paragraphs == 0 else r.status for r in results]
     items = [(kind, ICONS.get(kind, "?"), r.message) for r, kind in zip(results, kinds)]
-    return str(render("panels/uploads.html", notice=notice, items=items, summary=summary, formats=SUFFIX_LIST))
+    return str(render("panels/uploads.html", notice=notice, items=items, summary=summary, formats=Engine.FORMATS))
 
 
 def status_bar(phase: str, detail: str, done: int = 0, total: int = 0) -> str:

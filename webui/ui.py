@@ -8,9 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import MODES, bench
-from qa.ingest import SUFFIX_LIST
-from qa.uploads import MAX_UPLOAD_BYTES
+from qa import Engine, Settings
 from webui import api, render
 from webui.assets import article_js, bridge_js
 from webui.backend import Backend
@@ -63,7 +61,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
                         example_btns = [gr.Button(q, size="sm", variant="secondary") for q in examples]
                     new_btn = gr.Button("New chat", size="sm", elem_id="new-chat")
                     with gr.Accordion("Settings", open=False, elem_id="settings"):
-                        mode = gr.Radio(list(MODES), value=settings.mode, label="Retrieval mode",
+                        mode = gr.Radio(list(Settings.MODES), value=settings.mode, label="Retrieval mode",
                                         info="bm25: words; dense: meaning; hybrid: both", elem_id="mode")
                         k = gr.Slider(1, max(K_SLIDER_MAX, settings.k), value=settings.k, step=1,
                                       label="Passages to retrieve", elem_id="k")
@@ -86,13 +84,13 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
                 # No file_types: the browser's own "Invalid file type" toast names no file; the server's check says
                 # for each file why it is refused, in the report below.
                 files = gr.File(file_count="multiple", type="filepath",
-                                label=f"Add articles ({SUFFIX_LIST}; text as UTF-8; up to "
-                                      f"{MAX_UPLOAD_BYTES // 2**20} MB each)",
+                                label=f"Add articles ({Engine.FORMATS}; text as UTF-8; up to "
+                                      f"{Engine.UPLOAD_LIMIT // 2**20} MB each)",
                                 elem_id="upload", height=140)
                 add_btn = gr.Button("Add to library", variant="primary", elem_id="add")
                 upload_html = gr.HTML(render.upload_report([], None), elem_id="upload-report")
                 upload_json = gr.JSON(visible="hidden")
-            BenchTab(BenchRunner(backend, bench_out or bench.OUT_ROOT)).build()
+            BenchTab(BenchRunner(backend, bench_out or settings.bench_out)).build()
         bridge = gr.HTML("", visible="hidden", js_on_load=bridge_js(), elem_id="bridge")
         timer = gr.Timer(1.0)
 

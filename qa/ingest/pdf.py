@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -156,9 +155,8 @@ def _open(data: bytes, name: str):
 def read_pdf(data: bytes, name: str) -> Extracted:
     """A PDF's text as paragraphs separated by blank lines, with the offset where each page starts."""
     warnings: list[str] = []
-    # pypdf logs a warning for every quirk of a file it reads anyway ("EOF marker not found", duplicate keys): on
-    # every start, for every PDF. What a reader can act on is our own one-line warning, or the refusal.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # pypdf logs a warning for every quirk of a file it reads anyway ("EOF marker not found", duplicate keys); the
+    # faces quiet it (qa/runtime.py): what a reader can act on is our own one-line warning, or the refusal.
     try:
         reader = _open(data, name)
         total = len(reader.pages)

@@ -111,8 +111,7 @@ def article_view(chunk: ArticleView, citation: Citation | None = None, check: Ve
 
 
 def library_table(chunks: Sequence[ArticleView]) -> str:
-    """The articles of the library: title, publisher, date, author (each with where it came from), paragraphs
-    kept and boilerplate dropped."""
+    """The library's articles: title, publisher, date, author (each with its origin), paragraphs, boilerplate dropped."""
     if not chunks:
         return empty_panel("Library", f"No articles yet: add {Engine.FORMATS} files below.")
     rows = [{"article": c.article, "file": Path(c.article.path).name, "paragraphs": len(c.passages),

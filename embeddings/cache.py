@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from embeddings.files import atomic_write
+from embeddings.files import atomic_write, slug
 
 log = logging.getLogger("qa")
 
@@ -26,8 +25,8 @@ class EmbeddingCache:
 
     def __init__(self, folder: str | Path, model_id: str, dim: int) -> None:
         """Open (or start) the cache of `model_id` under `folder`; a damaged file is ignored with a warning."""
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_id).strip("_")[-80:]
-        self.path = Path(folder) / f"{slug}-{text_key(model_id)[:8]}-{dim}.npz"
+        name = slug(model_id, sep="_", limit=None)[-80:]
+        self.path = Path(folder) / f"{name}-{text_key(model_id)[:8]}-{dim}.npz"
         self.dim = dim
         self._rows: dict[str, np.ndarray] = {}
         self._dirty = False

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
 from pathlib import Path
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def slug(text: str, sep: str = "-", limit: int | None = 100) -> str:
+    """Text reduced to a safe file name part: letters, digits, '.', '_' and '-' (other runs become `sep`), no
+    leading or trailing separators or dots, at most `limit` characters; may be empty."""
+    return _UNSAFE.sub(sep, text).strip("._-")[:limit]
 
 
 class IndexFileError(Exception):

@@ -10,9 +10,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from qa.errors import UserError
-from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, extract, source_text
+from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, extract, source_text
 from qa.ingest.text import parse_text
-from qa.text import fold
 
 log = logging.getLogger("qa")
 
@@ -96,11 +95,6 @@ def read_article(path: Path, doc_id: str, data: bytes | None = None) -> tuple[Ar
     """Read a file of any supported format (or `data`, its bytes) as an Article; Unreadable says why it cannot be."""
     got = extract(path, data, str(path) if data is None else None)
     return _article(path, doc_id, got), list(got.warnings)
-
-
-def body_key(text: str, body_start: int) -> str:
-    """What makes two files the same article: the hash of their normalised bodies (front matter aside)."""
-    return hashlib.sha256(fold(text[body_start:]).encode()).hexdigest()
 
 
 def doc_id_for(folder: Path, path: Path) -> str:

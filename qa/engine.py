@@ -6,6 +6,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from embeddings import EmbeddingCache, Encoder
@@ -14,9 +15,10 @@ from qa.answering import answer_question
 from qa.calibration import GENERIC_QUESTIONS, fit_threshold, null_threshold, save_threshold, threshold_for
 from qa.chunking import Chunked, Passage, chunk_document
 from qa.conversation import history_turns
-from qa.corpus import Document, body_key
+from qa.corpus import Document, doc_id_for
 from qa.errors import UserError
-from qa.ingest import SUFFIX_LIST
+from qa.ingest import SUFFIX_LIST, body_key
+from qa.ingest.uploads import MAX_UPLOAD_BYTES, Upload, UploadStatus, save_upload
 from qa.library import BuildReport, Library, Progress, index_chunks, versions
 from qa.model import is_model_of, load_encoder
 from qa.question import Question, clean_question, prepare_question
@@ -24,7 +26,6 @@ from qa.reader_model import ReaderModel
 from qa.retrieve import Filters, Hit, known_articles, retrieve
 from qa.settings import Settings, parse_k, parse_mode
 from qa.store import LoadReason, LoadResult, open_or_build
-from qa.uploads import MAX_UPLOAD_BYTES, Upload, UploadStatus, indexed, save_upload
 
 
 def build_documents(documents: Iterable[Document], settings: Settings, encoder: Encoder,
@@ -116,7 +117,7 @@ class Engine:
             report = None
             if any(r.status == UploadStatus.ADDED for r in results):
                 report = self.refresh(progress)
-                results = [indexed(r, self.library, folder) for r in results]
+                results = [_indexed(r, self.library, folder) for r in results]
         return results, report
 
     # --- questions ------------------------------------------------------------------------------------------
@@ -230,6 +231,22 @@ class Engine:
     def articles(self) -> list[Chunked]:
         """Every article with its passages and what was left out, in corpus order."""
         return list(self.library.chunks)
+
+
+def _indexed(upload: Upload, library: Library, folder: Path) -> Upload:
+    """An added upload with the count of its paragraphs now in the index, and a warning when nothing of it is."""
+    if upload.status != UploadStatus.ADDED or upload.saved_as is None:
+        return upload
+    doc_id = doc_id_for(folder, folder / upload.saved_as)
+    chunk = next((c for c in library.chunks if c.article.doc_id == doc_id), None)
+    count = len(chunk.passages) if chunk else 0
+    message = upload.message
+    if count == 0:
+        why = sorted({d.reason for d in chunk.dropped}) if chunk else []
+        message += ("; but no paragraph of it is article prose, so nothing of it can be searched"
+                    + (f" (dropped as {', '.join(why)})" if why else "")
+                    + ": give each paragraph whole sentences, or put the title in a front matter")
+    return replace(upload, message=message, paragraphs=count)
 
 
 def open_engine(settings: Settings | None = None, *, documents: Iterable[Document] | None = None,

@@ -5,10 +5,10 @@ from qa.chunking import Chunked as ArticleView
 from qa.chunking import Dropped, Passage
 from qa.conversation import Turn
 from qa.corpus import Article, Document
+from qa.ingest.uploads import Upload, UploadStatus
 from qa.library import BuildReport, Progress
 from qa.question import Question
 from qa.store import LoadReason
-from qa.uploads import Upload, UploadStatus
 from qa.verify import Verification
 
 __all__ = [

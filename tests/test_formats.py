@@ -255,17 +255,12 @@ def test_uploads_of_each_format_through_the_python_api_say_what_happened_to_each
 
 
 def test_the_command_line_verifies_a_pdf_citation_and_flags_it_after_an_edit(mixed, tmp_path):
-    import subprocess
-    import sys
+    from conftest import run_cli
 
-    from conftest import ROOT
+    env = {"SOURCEQA_CORPUS": str(mixed.settings.corpus), "SOURCEQA_INDEX_DIR": str(mixed.settings.index_path)}
 
-    env = {**__import__("os").environ, "SOURCEQA_CORPUS": str(mixed.settings.corpus),
-           "SOURCEQA_INDEX_DIR": str(mixed.settings.index_path)}
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "qa", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=600)
+    def run(*args: str):
+        return run_cli(list(args), mixed.encoder, env)
 
     asked = run("ask", "How much will the lighthouse restoration cost?", "--json")
     assert asked.returncode == 0, asked.stderr

@@ -16,7 +16,7 @@ from helpers import assert_well_formed, write
 from hypothesis import HealthCheck, example, given, settings
 
 from qa import Settings, open_engine
-from qa.uploads import safe_filename
+from qa.ingest.uploads import safe_filename
 
 # CI runs this many random questions; bench/fuzz.py runs the same property with 10,000 and more.
 CI_EXAMPLES = 200

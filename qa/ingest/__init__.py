@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from qa.text import fold
+
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 PDF_SUFFIXES = (".pdf",)
@@ -124,3 +126,8 @@ def clear_cache() -> None:
     """Forget the extracted pages and PDFs (a benchmark times real extractions)."""
     with _cache_lock:
         _cache.clear()
+
+
+def body_key(text: str, body_start: int) -> str:
+    """What makes two files the same article: the hash of their normalised bodies (front matter aside)."""
+    return hashlib.sha256(fold(text[body_start:]).encode()).hexdigest()

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from embeddings.files import atomic_write
-from qa.corpus import body_key, doc_id_for
-from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, extract
-from qa.library import Library
+from embeddings.files import atomic_write, slug
+from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, extract
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class UploadStatus(StrEnum):
@@ -41,7 +37,7 @@ def safe_filename(name: str) -> str:
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    stem = _UNSAFE.sub("-", stem).strip(".-_")[:100] or "upload"
+    stem = slug(stem) or "upload"
     return f"{stem}.{suffix.lower()}" if suffix else stem
 
 
@@ -78,18 +74,3 @@ def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload
     known.add(key)
     return Upload(display, target.name, UploadStatus.ADDED, f"{display}: saved as {target.name}")
 
-
-def indexed(upload: Upload, library: Library, folder: Path) -> Upload:
-    """An added upload with the count of its paragraphs now in the index, and a warning when nothing of it is."""
-    if upload.status != UploadStatus.ADDED or upload.saved_as is None:
-        return upload
-    doc_id = doc_id_for(folder, folder / upload.saved_as)
-    chunk = next((c for c in library.chunks if c.article.doc_id == doc_id), None)
-    count = len(chunk.passages) if chunk else 0
-    message = upload.message
-    if count == 0:
-        why = sorted({d.reason for d in chunk.dropped}) if chunk else []
-        message += ("; but no paragraph of it is article prose, so nothing of it can be searched"
-                    + (f" (dropped as {', '.join(why)})" if why else "")
-                    + ": give each paragraph whole sentences, or put the title in a front matter")
-    return replace(upload, message=message, paragraphs=count)

@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from qa import Engine, Settings, UserError, runtime
-from webui import CSS, THEME, Backend, build_ui
+from webui import THEME, Backend, build_ui, css
 
 EXIT_USER_ERROR = 2
 APP_SETTINGS = ("host", "port", "corpus", "index_dir", "model", "backend", "index_type", "max_paragraphs", "reader",
@@ -35,7 +35,7 @@ def serve(backend: Backend, host: str, port: int, block: bool = True, bench_out:
     demo.launch(
         server_name=host, server_port=port,
         share=False,  # never a public link, whatever GRADIO_SHARE says
-        inbrowser=False, css=CSS, theme=THEME, show_error=True, prevent_thread_lock=True,
+        inbrowser=False, css=css(), theme=THEME, show_error=True, prevent_thread_lock=True,
         # Gradio refuses larger files before they reach the server's disk; the engine's own limit says why below this.
         max_file_size=4 * Engine.UPLOAD_LIMIT,
         # Gradio serves no file outside its own assets and uploads (no allowed_paths: the Benchmark tab draws its

@@ -49,7 +49,7 @@ def missing(path: Path, hint: str) -> None:
 
 
 def launch() -> Iterator[object]:
-    """Debian's Chromium under Playwright, for a module's tests."""
+    """Debian's Chromium under Playwright (the session's `browser` fixture)."""
     if not CHROMIUM.exists():
         missing(CHROMIUM, "install it with `apt-get install chromium` to run the browser tests")
     from playwright.sync_api import expect, sync_playwright

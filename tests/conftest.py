@@ -103,6 +103,15 @@ def web_app(encoder: Encoder, engine, tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium under Playwright, one for every browser test; missing: fail in CI
+    (SOURCEQA_REQUIRE_BROWSER=1), else skip."""
+    from browsing import launch
+
+    yield from launch()
+
+
+@pytest.fixture(scope="session")
 def web_client(web_app):
     """A gradio_client connected to the session's web app."""
     from gradio_client import Client

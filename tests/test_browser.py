@@ -10,7 +10,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from browsing import Watched, ask, launch
+from browsing import Watched, ask
 from conftest import ROOT, start_web_app
 from helpers import WHY, seed_earlier_run, write
 
@@ -41,12 +41,6 @@ Caspian seals are the only marine mammals of the Caspian Sea {PAYLOADS[3]} and t
 
 Warmer winters leave less ice for the seal pups {SETTERS[2]}, and their numbers have fallen by nine tenths in a century.
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium under Playwright; missing browser: fail in CI (SOURCEQA_REQUIRE_BROWSER=1), else skip."""
-    yield from launch()
 
 
 @pytest.fixture

@@ -159,3 +159,25 @@ def test_importing_the_library_changes_nothing_in_the_process():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["None", "0", "0", "True", "12"]
+
+
+def test_documents_in_memory_are_indexed_as_given_and_their_vectors_cached(encoder, tmp_path):
+    from qa.types import Document
+
+    docs = [
+        Document("quay", "The northern quay will close in May.\n\nDivers found deep cracks in its pilings.", "Quay repairs"),
+        Document("tides", "The port authority revised its tide tables after a survey of the channel.", "Tide tables",
+                 date="2024-03-14"),
+    ]
+    settings = Settings.load(index_dir=tmp_path / "index")
+    engine = open_engine(settings, documents=docs, encoder=encoder)
+    assert engine.in_memory and [p.id for p in engine.passages] == ["quay:1", "quay:2", "tides:1"]
+    answer = engine.ask("What did divers find in the pilings?")
+    assert answer.status == "answered" and answer.citations[0].passage_id == "quay:2"
+    assert engine.search("tide tables", k=1, filters=Filters(date_from="2024"))[0].passage.doc_id == "tides"
+    again = open_engine(settings, documents=docs, encoder=encoder)
+    assert again.report.embedded == 0  # every vector from the cache in the index folder
+    with pytest.raises(UserError, match="in memory"):
+        again.refresh()
+    with pytest.raises(UserError, match="share an id"):
+        open_engine(settings, documents=docs + docs[:1], encoder=encoder)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +13,8 @@ from qa import Answer, Citation, Settings, UserError
 from qa.chunking import chunk_article
 from qa.corpus import parse_article
 from qa.types import AnswerSentence, Upload, Verification
-from webui import Backend, NotReady, render
+from webui import Backend, NotReady, chat, render
+from webui.templating import md_text
 
 PAYLOADS = (
     "<script>alert(1)</script>",
@@ -37,7 +40,7 @@ def assert_inert(html: str, markdown: bool = False) -> None:
 
 
 def test_markdown_text_shows_payloads_as_characters():
-    md = render.md_text(HOSTILE + " $$x$$ *a* _b_ `c` # d\n\n- e")
+    md = md_text(HOSTILE + " $$x$$ *a* _b_ `c` # d\n\n- e")
     assert_inert(md, markdown=True)
     assert "&lt;script&gt;" in md and "\\[click\\]\\(javascript\\:alert\\(1\\)\\)" in md
     assert "\\$\\$x\\$\\$" in md and "\n" not in md
@@ -46,7 +49,7 @@ def test_markdown_text_shows_payloads_as_characters():
 def test_answer_and_refusal_messages_escape_article_text():
     c = citation()
     answered = Answer("q", "answered", (AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0),), (c,))
-    msg = render.answer_message(answered, turn=3)
+    msg = chat.answer_message(answered, turn=3)
     # The page's own links (the marker, with the cited sentence as its title, and "copy") and the references box.
     own = re.findall(r'\[\[1\]\]\(#cite-3-1 "[^"]*"\)|\[Copy answer with references\]\(#copy-3\)|<div class="sqa-refs">|</div>',
                      msg)
@@ -57,10 +60,10 @@ def test_answer_and_refusal_messages_escape_article_text():
     assert_inert(bare, markdown=True)
     assert msg.startswith("Falcons cross the sea &lt;script&gt;") and "every spring\\. [[1]](#cite-3-1 \"Falcons" in msg
     assert "\\[1\\] Title &lt;script&gt;" in msg and "&lt;b&gt;Pub&lt;/b&gt; · 2020 · ¶1" in msg
-    refusal = render.answer_message(Answer("q", "not_in_sources", (), (c,), message="nothing"), turn=0)
+    refusal = chat.answer_message(Answer("q", "not_in_sources", (), (c,), message="nothing"), turn=0)
     assert_inert(refusal.replace('<div class="sqa-nis">', "").replace("</div>", "").replace("[[1]](#cite-0-1)", ""), markdown=True)
     assert refusal.startswith('<div class="sqa-nis">') and "Not in the sources" in refusal
-    assert_inert(render.question_message(HOSTILE), markdown=True)
+    assert_inert(chat.question_message(HOSTILE), markdown=True)
 
 
 def test_panels_escape_titles_text_and_file_names():
@@ -81,7 +84,7 @@ def test_panels_escape_titles_text_and_file_names():
 
 def test_article_view_numbers_paragraphs_and_marks_the_cited_sentence():
     text = "---\ntitle: <script>alert(1)</script>\n---\nFirst paragraph about falcons.\n\nSecond one. It has <img src=x onerror=alert(1)> inside.\n"
-    article, _ = parse_article(__import__("pathlib").Path("/c/<iframe>.txt"), text, "evil")
+    article, _ = parse_article(Path("/c/<iframe>.txt"), text, "evil")
     chunk = chunk_article(article)
     second = chunk.passages[1]
     start = second.text.index("It has")
@@ -151,11 +154,11 @@ def test_backend_failure_is_shown_not_hidden_in_a_thread(encoder, tmp_path):
 def test_partial_answers_read_as_answers_with_a_note_and_unknown_statuses_as_refusals():
     c = citation(text="Falcons cross the sea.")
     sentence = AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0)
-    partial = render.answer_message(Answer("q", "partial", (sentence,), (c,), message="The articles mention X but not Y."), 0)
+    partial = chat.answer_message(Answer("q", "partial", (sentence,), (c,), message="The articles mention X but not Y."), 0)
     assert "Falcons cross the sea\\. [[1]](#cite-0-1" in partial
     assert '<div class="sqa-partial">' in partial and "The articles mention X but not Y\\." in partial
     assert "sqa-weak-head" not in render.source_cards(Answer("q", "partial", (sentence,), (c,)), 0)
-    unknown = render.answer_message(Answer("q", "someday", (), (c,), message="?"), 0)
+    unknown = chat.answer_message(Answer("q", "someday", (), (c,), message="?"), 0)
     assert unknown.startswith('<div class="sqa-nis">') and "Not in the sources" in unknown
     assert "sqa-weak-head" in render.source_cards(Answer("q", "someday", (), (c,)), 0)
 
@@ -167,7 +170,7 @@ def test_card_score_says_what_it_means():
 
 
 def test_no_match_and_chips_escape_what_the_user_typed():
-    assert_inert(render.no_match_message(f"from {HOSTILE}").replace('<div class="sqa-nomatch">', "").replace(
+    assert_inert(chat.no_match_message(f"from {HOSTILE}").replace('<div class="sqa-nomatch">', "").replace(
         "</div>", ""), markdown=True)
     chips = render.setting_chips([("date_from", f"from {HOSTILE}"), ("mode", "mode: bm25")])
     assert_inert(chips)
@@ -182,7 +185,45 @@ def test_stored_turns_come_back_as_the_same_answers():
     answer = Answer("q", "answered", (AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0),), (c,), notes=("n",))
     again = restore(answer.to_dict())
     assert again is not None and again.citations == answer.citations and again.sentences == answer.sentences
-    assert render.answer_message(again, 0) == render.answer_message(answer, 0)
+    assert chat.answer_message(again, 0) == chat.answer_message(answer, 0)
     newer = {**answer.to_dict(), "support": 0.9, "citations": [{**c.to_dict(), "support": 0.9}]}  # fields from a newer app
     assert restore(newer).citations == answer.citations
     assert restore_all([answer.to_dict(), {"question": "broken"}, "junk", None]) == [again]
+
+
+class _Parsed(HTMLParser):
+    """The elements and the text a browser would build from a piece of HTML."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.handlers: list[str] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.handlers += [name for name, _ in attrs if name.startswith("on")]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_a_hostile_title_and_paragraph_are_text_in_every_panel():
+    """Card, article view, library table and upload report: the payloads come back as their characters, no element."""
+    payload = "<script>alert(1)</script><img src=x onerror=alert(1)>"
+    text = f"---\ntitle: T {payload}\npublisher: P {payload}\n---\nFalcons {payload} cross the sea.\n\nSecond.\n"
+    article, _ = parse_article(Path(f"/c/{payload}.txt"), text, "evil")
+    chunk = chunk_article(article)
+    first = chunk.passages[0]
+    c = citation(text=first.text, passage_id=first.id, n=1, title=article.title, highlights=((0, len(first.text)),))
+    shown = {
+        "card": render.source_cards(Answer("q", "answered", (), (c,)), turn=0),
+        "article": render.article_view(chunk, c, Verification(c.passage_id, c.path)),
+        "library": render.library_table([chunk]),
+        "upload": render.upload_report([Upload(f"{payload}.txt", "a.txt", "added", f"{payload}.txt: saved", 1)], None),
+    }
+    for where, html in shown.items():
+        parsed = _Parsed(html)
+        assert not {"script", "img"} & set(parsed.tags) and not parsed.handlers, where
+        assert payload in "".join(parsed.text), where

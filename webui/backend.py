@@ -8,7 +8,6 @@ import threading
 import time
 from dataclasses import dataclass, replace
 
-from embeddings import Encoder
 from qa import Engine, Settings, UserError, open_engine
 from webui.render import FAILED, READY, STARTING
 
@@ -32,8 +31,8 @@ class Status:
 class Backend:
     """Owns the Engine the page's handlers share; `start()` opens it without blocking the web server."""
 
-    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
-        """Remember the settings; nothing is loaded until `start()` or `open()`."""
+    def __init__(self, settings: Settings, encoder: object | None = None) -> None:
+        """Remember the settings (and an open engine's `encoder` to share); nothing is loaded until `start()`."""
         self.settings = settings
         self._encoder = encoder
         self._engine: Engine | None = None

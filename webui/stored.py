@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from qa import Answer, Citation
+from qa import Answer, Citation, Status
 from qa.types import AnswerSentence
 
 # Fields whose JSON name differs from the dataclass's.
@@ -28,7 +28,7 @@ def restore(data: object) -> Answer | None:
     try:
         citations = tuple(_build(Citation, c) for c in data.get("citations", ()))
         sentences = tuple(_build(AnswerSentence, s) for s in data.get("sentences", ()))
-        return Answer(question=str(data["question"]), status=str(data["status"]), sentences=sentences,
+        return Answer(question=str(data["question"]), status=Status(str(data["status"])), sentences=sentences,
                       citations=citations, message=str(data.get("message", "")),
                       notes=tuple(str(n) for n in data.get("notes", ())), follow_up=bool(data.get("follow_up")),
                       mode=str(data.get("mode", "hybrid")))

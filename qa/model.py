@@ -11,11 +11,11 @@ from qa.settings import Settings
 def load_encoder(settings: Settings, documents: bool = False) -> Encoder:
     """The settings' model, loaded offline; a UserError naming the setting when it cannot be.
 
-    Its ONNX export is kept in the index folder's cache; for documents in memory without an index folder, in the
-    user's cache folder.
+    Its ONNX export is kept in the index folder's cache; for documents in memory, in the user's cache folder (shared
+    by every set of documents, e.g. each BEIR dataset, instead of a copy per index folder).
     """
     cache = settings.model_cache
-    if documents and settings.index_dir is None:
+    if documents:
         cache = settings.cache_dir or Settings.load().cache_dir
     try:
         return Encoder(settings.model, backend=settings.backend, cache_dir=cache, query_threads=settings.query_threads)

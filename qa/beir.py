@@ -205,9 +205,8 @@ def index_beir(data: BeirData, encoder: Encoder, index_dir: str | Path | None = 
         raise UserError(f"BEIR index folder: {problem}; pass --index-dir DIR")
     cache = EmbeddingCache(folder / "cache", encoder.model_id, encoder.dim)
     log.info("indexing %d documents of %s (vectors cached in %s, %d already)", len(data.docs), data.name, cache.path, len(cache))
-    checkpointing = CheckpointingEncoder(encoder, cache)
-    library, report = index_chunks(beir_chunks(data), data.folder, checkpointing, cache,  # type: ignore[arg-type]
-                                   index_type=index_type, progress=progress)
+    # index_chunks checkpoints the cache itself, and pools sentence vectors from the passages' one encoder pass.
+    library, report = index_chunks(beir_chunks(data), data.folder, encoder, cache, index_type=index_type, progress=progress)
     cache.save()
     return library, report
 

@@ -299,7 +299,7 @@ def test_beir_run_scores_documents_and_reuses_cached_vectors(encoder, tmp_path, 
     assert hybrid.metrics["recall@100"] == 1.0 and hybrid.metrics["ndcg@10"] > 0.9
     assert hybrid.queries[0].ranked[0] == "d1" and hybrid.queries[0].relevant[0]
     assert report.build is not None and report.build.embedded > 0
-    assert any(s[0] == "embedding sentences" for s in steps)
+    assert any(s[0] == "embedding passages" for s in steps)
     again = beir.run_beir(data, encoder, ("hybrid",), index_dir=tmp_path / "index")
     assert again.build is not None and again.build.embedded == 0
     assert again.mode("hybrid").metrics == report.mode("hybrid").metrics

@@ -38,7 +38,7 @@ def library_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index-dir", metavar="DIR", help="index folder (default: DIR/.sourceqa inside the corpus; env SOURCEQA_INDEX_DIR)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="sentence-transformers model name or folder (default: bundled all-MiniLM-L6-v2; env SOURCEQA_MODEL)")
     parser.add_argument("--index-type", choices=("auto", "flat", "hnsw", "ivf"),
-                        help="vector index: 'auto' (default: exact up to 100,000 vectors, HNSW above), exact 'flat', or "
+                        help="vector index: 'auto' (default: exact up to 100,000 vectors, IVF above), exact 'flat', or "
                              "approximate 'hnsw'/'ivf' (env SOURCEQA_INDEX_TYPE)")
     parser.add_argument("--backend", choices=("onnx", "onnx-int8", "torch"),
                         help="encoder: ONNX Runtime 'onnx' (default; exported once into the index folder), 'onnx-int8' "

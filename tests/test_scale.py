@@ -138,3 +138,20 @@ def test_sentences_cut_off_by_the_token_limit_are_encoded_alone(encoder):
     assert not np.isnan(sentences[0]).any()
     assert np.allclose(sentences[0][-1], encoder.encode_query(p.sentences[-1]), atol=1e-5)
     assert np.allclose(vectors[0], encoder.encode_query(p.text), atol=1e-5)
+
+
+def test_sentence_mode_is_part_of_the_recipe(monkeypatch):
+    import pytest
+
+    from qa.embedding import sentence_mode
+    from qa.errors import UserError
+    from qa.library import recipe
+
+    monkeypatch.delenv("SOURCEQA_SENTENCES", raising=False)
+    alone = recipe()
+    assert sentence_mode() == "alone" and ";sentence=text;" in alone  # the recipe earlier indexes were saved with
+    monkeypatch.setenv("SOURCEQA_SENTENCES", "pooled")
+    assert recipe() != alone  # a saved index of the other mode is rebuilt, not reused
+    monkeypatch.setenv("SOURCEQA_SENTENCES", "both")
+    with pytest.raises(UserError, match="SOURCEQA_SENTENCES='both' is not one of alone, pooled"):
+        sentence_mode()

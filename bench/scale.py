@@ -1,6 +1,7 @@
 """Scale benchmark: index builds of 1k-100k passages of real text (approximate search at 1M: bench/ann.py).
 
     python bench/scale.py build --beir DIR --sizes 1000,10000 [--backend onnx] [--out FILE.json]
+    python bench/scale.py ratio --beir DIR --size 300 --rounds 3 [--sentences alone,pooled]
 
 `build` writes a corpus of N passages (a BEIR corpus's abstracts cut into paragraphs of three sentences, one file
 per abstract) and runs `python -m qa index` on it as a child process: wall time end to end (imports, model, reading,
@@ -189,6 +190,43 @@ def cmd_build(args: argparse.Namespace) -> list[dict]:
     return results
 
 
+def cmd_ratio(args: argparse.Namespace) -> list[dict]:
+    """Rounds alternating a bare torch encode of a corpus's passages with whole `qa index` builds of that corpus in
+    each sentence mode (a fresh index folder each time): per-round ratios of build passages/s to torch passages/s."""
+    import statistics
+
+    from qa.corpus import load_corpus
+    from qa.library import chunk_corpus, passage_text
+
+    work = Path(tempfile.mkdtemp(prefix=f"ratio-{args.size}-"))
+    rounds: list[dict] = []
+    try:
+        corpus = work / "corpus"
+        write_corpus(beir_docs(Path(args.beir)), args.size, corpus)
+        texts = [passage_text(p) for c in chunk_corpus(load_corpus(corpus)) for p in c.passages]
+        for n in range(args.rounds):
+            row: dict = {"round": n + 1, "torch_passages_per_s": round(torch_rate(texts, None), 3)}
+            for mode in args.sentences:
+                index = work / f"index-{n}-{mode}"
+                if args.model_cache:
+                    shutil.copytree(args.model_cache, index / "cache" / "onnx")
+                env = {**os.environ, "SOURCEQA_SENTENCES": mode}
+                wall, _, out = run_measured([sys.executable, "-c", _WRAP, "index", "--corpus", str(corpus), "--index-dir",
+                                             str(index), "--backend", args.backend, "--json"], env)
+                rate = json.loads(out)["passages"] / wall
+                row[mode] = {"build_wall_s": round(wall, 1), "passages_per_s": round(rate, 3),
+                             "x_torch": round(rate / row["torch_passages_per_s"], 3)}
+                shutil.rmtree(index, ignore_errors=True)
+            print(json.dumps(row), flush=True)
+            rounds.append(row)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    summary = {"passages": len(texts), "median_x_torch": {m: statistics.median(r[m]["x_torch"] for r in rounds)
+                                                          for m in args.sentences}}
+    print(json.dumps(summary), flush=True)
+    return [*rounds, summary]
+
+
 def main() -> None:
     """Parse the command line and run a benchmark."""
     parser = argparse.ArgumentParser(prog="python bench/scale.py", description=__doc__.splitlines()[0])
@@ -202,6 +240,14 @@ def main() -> None:
     build.add_argument("--torch-sample", type=int, default=500, help="passages in the bare torch encode (default 500)")
     build.add_argument("--model-cache", metavar="DIR", help="an existing cache/onnx folder to copy in (export not timed)")
     build.add_argument("--keep", action="store_true", help="keep the corpus and index folders")
+    ratio = sub.add_parser("ratio", help="build against bare torch encode, alternating, per sentence mode")
+    ratio.add_argument("--beir", required=True, metavar="DIR")
+    ratio.add_argument("--size", type=int, default=300, help="passages (default 300)")
+    ratio.add_argument("--rounds", type=int, default=3)
+    ratio.add_argument("--sentences", default="alone,pooled", type=lambda s: s.split(","), help="modes (default both)")
+    ratio.add_argument("--backend", default="onnx")
+    ratio.add_argument("--model-cache", metavar="DIR", help="an existing cache/onnx folder to copy in (export not timed)")
+    ratio.add_argument("--out", metavar="FILE.json")
     q = sub.add_parser("_query")
     for flag in ("--corpus", "--index-dir", "--backend", "--questions"):
         q.add_argument(flag, required=True)
@@ -209,7 +255,7 @@ def main() -> None:
     if args.command == "_query":
         query_child(args)
         return
-    results = cmd_build(args)
+    results = cmd_build(args) if args.command == "build" else cmd_ratio(args)
     if args.out:
         Path(args.out).write_text(json.dumps({"command": " ".join(sys.argv), "results": results}, indent=2))
 

@@ -68,15 +68,24 @@ def write_corpus(docs: list[dict], passages: int, folder: Path) -> int:
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in bytes, stdout) of a child process."""
+    """(wall seconds, peak RSS in bytes, stdout) of a child process; its CPU seconds are in LAST_CPU_S afterwards."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.communicate()
     wall = time.perf_counter() - began
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU_S[0] = (now.ru_utime + now.ru_stime) - (used.ru_utime + used.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} failed: {err[-2000:]}")
     peak = _peak_from(err)
     return wall, peak, out
+
+
+# CPU seconds (user + system) of the last run_measured child: on a shared machine, less disturbed than wall time.
+LAST_CPU_S = [0.0]
 
 
 def _peak_from(stderr: str) -> int:
@@ -98,21 +107,28 @@ def folder_bytes(path: Path) -> int:
 
 
 def torch_rate(texts: list[str], model: str | None) -> float:
-    """Passages per second of a bare sentence-transformers torch encode (batch 16, its default order), in a child."""
+    """Passages per second of a bare sentence-transformers torch encode (batch 16, its default order), in a child;
+    its rate per CPU second (user + system, the encode alone) is in LAST_TORCH_CPU_RATE afterwards."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(texts, handle)
     code = (
         "import json, sys, time; from sentence_transformers import SentenceTransformer;"
         "from embeddings.encoder import resolve_model;"
         f"texts = json.load(open({handle.name!r})); m = SentenceTransformer(resolve_model({model!r})[1], device='cpu');"
-        "m.encode(texts[:16], batch_size=16); t = time.perf_counter();"
-        "m.encode(texts, batch_size=16, normalize_embeddings=True); print(len(texts) / (time.perf_counter() - t))"
+        "m.encode(texts[:16], batch_size=16); t = time.perf_counter(); c = time.process_time();"
+        "m.encode(texts, batch_size=16, normalize_embeddings=True);"
+        "print(len(texts) / (time.perf_counter() - t), len(texts) / (time.process_time() - c))"
     )
     try:
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(handle.name)
-    return float(out.strip().splitlines()[-1])
+    wall_rate, cpu_rate = (float(x) for x in out.strip().splitlines()[-1].split())
+    LAST_TORCH_CPU_RATE[0] = cpu_rate
+    return wall_rate
+
+
+LAST_TORCH_CPU_RATE = [0.0]
 
 
 def query_child(args: argparse.Namespace) -> None:
@@ -205,7 +221,8 @@ def cmd_ratio(args: argparse.Namespace) -> list[dict]:
         write_corpus(beir_docs(Path(args.beir)), args.size, corpus)
         texts = [passage_text(p) for c in chunk_corpus(load_corpus(corpus)) for p in c.passages]
         for n in range(args.rounds):
-            row: dict = {"round": n + 1, "torch_passages_per_s": round(torch_rate(texts, None), 3)}
+            row: dict = {"round": n + 1, "torch_passages_per_s": round(torch_rate(texts, None), 3),
+                         "torch_passages_per_cpu_s": round(LAST_TORCH_CPU_RATE[0], 3)}
             for mode in args.sentences:
                 index = work / f"index-{n}-{mode}"
                 if args.model_cache:
@@ -213,16 +230,18 @@ def cmd_ratio(args: argparse.Namespace) -> list[dict]:
                 env = {**os.environ, "SOURCEQA_SENTENCES": mode}
                 wall, _, out = run_measured([sys.executable, "-c", _WRAP, "index", "--corpus", str(corpus), "--index-dir",
                                              str(index), "--backend", args.backend, "--json"], env)
-                rate = json.loads(out)["passages"] / wall
+                passages = json.loads(out)["passages"]
+                rate, cpu_rate = passages / wall, passages / LAST_CPU_S[0]
                 row[mode] = {"build_wall_s": round(wall, 1), "passages_per_s": round(rate, 3),
-                             "x_torch": round(rate / row["torch_passages_per_s"], 3)}
+                             "x_torch": round(rate / row["torch_passages_per_s"], 3), "build_cpu_s": round(LAST_CPU_S[0], 1),
+                             "x_torch_cpu": round(cpu_rate / row["torch_passages_per_cpu_s"], 3)}
                 shutil.rmtree(index, ignore_errors=True)
             print(json.dumps(row), flush=True)
             rounds.append(row)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    summary = {"passages": len(texts), "median_x_torch": {m: statistics.median(r[m]["x_torch"] for r in rounds)
-                                                          for m in args.sentences}}
+    summary = {"passages": len(texts), **{f"median_{key}": {m: statistics.median(r[m][key] for r in rounds)
+                                                             for m in args.sentences} for key in ("x_torch", "x_torch_cpu")}}
     print(json.dumps(summary), flush=True)
     return [*rounds, summary]
 

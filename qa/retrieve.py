@@ -228,8 +228,10 @@ def retrieve(
         if "sentence" in used:
             values["sentence"] = _sentence_max(library, dense_query, rows)
     fused = fuse(values, {s: weights[s] for s in used})
-    ids = [library.passages[int(r)].id for r in rows]
-    ranked = order(fused, ids)[:k]
+    # Only candidates scoring at least the k-th best can be in the top k: their ids alone break the ties.
+    rounded = np.round(fused, 9)
+    reach = np.arange(len(rows)) if len(rows) <= k else np.flatnonzero(rounded >= -np.partition(-rounded, k - 1)[k - 1])
+    ranked = reach[order(fused[reach], [library.passages[int(rows[i])].id for i in reach])][:k]
     if timings is not None:
         timings["fusion"] = timings.get("fusion", 0.0) + (time.perf_counter() - searched) * 1000
     return [

@@ -38,6 +38,16 @@ def test_fusion_order_and_best_sentence_equal_the_plain_loops(engine):
         expected = sorted(range(n), key=lambda i: (-round(float(scores[i]), 9), ids[i]))
         assert order(scores, ids).tolist() == expected
     library = engine.library
+    from qa.retrieve import retrieve
+
+    question = "Why does Russia engage the Taliban?"
+    query = engine.encoder.encode_query(question)
+    for k in (1, 3, 10, 500):  # the top k equals a full ranking's first k (ties by passage id)
+        hits = retrieve(library, question, query, k=k, weights={"bm25": 1.0})
+        ids = [h.passage.id for h in hits]
+        full = sorted(retrieve(library, question, query, k=len(library.passages), weights={"bm25": 1.0}),
+                      key=lambda h: (-round(h.score, 9), h.passage.id))
+        assert ids == [h.passage.id for h in full][:k]
     query = library.vectors.vectors(np.array([3]))[0]
     rows = np.array([0, 3, 5, len(library.passages) - 1])
     plain = [max((float(library.sentence_vectors.vectors(np.array([s]))[0] @ query) for s in library.sentence_rows[r]),

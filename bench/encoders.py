@@ -15,8 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from embeddings import Encoder
 from embeddings.encoder import default_cache_dir
 from qa.bench.queries import load_queries
+from qa.chunking import chunk_corpus
 from qa.corpus import load_corpus
-from qa.library import chunk_corpus, passage_text
+from qa.embedding import passage_text
 
 ROUNDS = 3
 QUESTIONS = 40

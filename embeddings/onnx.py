@@ -215,8 +215,9 @@ class OnnxModel:
                 self._sessions[threads] = session
         return session
 
-    def encode_batch(self, texts: list[str], threads: int) -> np.ndarray:
-        """Vectors of one batch of texts (padded to its longest)."""
+    def encode_batch(self, texts: list[str], threads: int, spans: list | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of one batch of texts (padded to its longest), and with `spans` each text's span vectors pooled from
+        its token vectors (embeddings.spans.pool_spans)."""
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -231,7 +232,12 @@ class OnnxModel:
         pooled = pooled.astype(np.float32)
         if self.layout.normalize:
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-        return pooled
+        if spans is None:
+            return pooled, []
+        from embeddings.spans import pool_spans
+
+        return pooled, [pool_spans(hidden[i], e.offsets, e.special_tokens_mask, s)
+                        for i, (e, s) in enumerate(zip(encodings, spans))]
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the text's tokens, special tokens left out."""

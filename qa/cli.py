@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from qa import Settings, UserError
 from qa.commands import COMMANDS, EXIT_USER_ERROR
 
-LIBRARY = ("corpus", "index_dir", "model", "backend", "index_type", "max_paragraphs", "reader", "query_threads")
+LIBRARY = ("corpus", "index_dir", "model", "backend", "index_type", "sentences", "max_paragraphs", "reader", "query_threads")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,23 +1,24 @@
 """`python -m qa index --ray [ADDRESS]`: reading, chunking and encoding as a Ray Data pipeline, on a local Ray or a cluster.
 
 Ray tasks read and chunk the files (a batch of files per task) and encoder actors (`map_batches` with a class) turn
-every passage's and sentence's text into vectors. The vectors land in the index folder's embedding cache; the driver
-then builds the index exactly as a local build does, finding every vector in the cache, so both write the same
-passage ids, vectors, BM25 and FAISS files.
+every passage into its vector and its sentences' vectors (pooled from the same pass, as a local build does). The
+vectors land in the index folder's embedding cache; the driver then builds the index exactly as a local build does,
+finding every vector in the cache, so both write the same passage ids, vectors, BM25 and FAISS files.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import time
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 
 from embeddings import EmbeddingCache, Encoder
-from embeddings.cache import text_key
 from qa.corpus import corpus_files
 from qa.errors import UserError
 from qa.settings import Settings
@@ -25,16 +26,16 @@ from qa.settings import Settings
 log = logging.getLogger("qa")
 
 FILES_PER_TASK = 16
-TEXTS_PER_BATCH = 256
+PASSAGES_PER_BATCH = 64
 CONNECT_TIMEOUT_S = 3.0
 
 
-def _texts_of(paths: list[str], folder: str, max_paragraphs: int) -> list[tuple[str, str]]:
-    """(cache key, text) of every passage and sentence the files give, as a local build embeds them."""
+def _plans_of(paths: list[str], folder: str, max_paragraphs: int, mode: str) -> list:
+    """The encoding plan of every passage the files give (qa.embedding.plan), as a local build makes them."""
     from qa import corpus as reader
     from qa.chunking import chunk_article
+    from qa.embedding import plan
     from qa.ingest import Unreadable
-    from qa.library import passage_text, sentence_text
     from qa.sentences import sentence_spans
 
     out = []
@@ -44,27 +45,35 @@ def _texts_of(paths: list[str], folder: str, max_paragraphs: int) -> list[tuple[
             article, _ = reader.read_article(path, reader.doc_id_for(Path(folder), path))
         except Unreadable:
             continue
-        for p in chunk_article(article, max_passages=max_paragraphs).passages:
-            for t in [passage_text(p)] + [sentence_text(p, a, b) for a, b in sentence_spans(p.text)]:
-                out.append((text_key(t), t))
+        out.extend(plan(p, sentence_spans(p.text), mode) for p in chunk_article(article, max_passages=max_paragraphs).passages)
     return out
 
 
-def _chunk_files(batch: dict[str, np.ndarray], folder: str, max_paragraphs: int, known: frozenset[str]) -> dict[str, np.ndarray]:
-    """A Ray Data task: file paths in, (key, text) rows out, texts already in the cache left out."""
-    rows = [(k, t) for k, t in _texts_of(list(batch["path"]), folder, max_paragraphs) if k not in known]
-    return {"key": np.array([k for k, _ in rows], dtype=object), "text": np.array([t for _, t in rows], dtype=object)}
+def _chunk_files(batch: dict[str, np.ndarray], folder: str, max_paragraphs: int, known: frozenset[str],
+                 mode: str) -> dict[str, np.ndarray]:
+    """A Ray Data task: file paths in, one row per passage out (its plan as JSON), passages fully cached left out."""
+    plans = [p for p in _plans_of(list(batch["path"]), folder, max_paragraphs, mode) if not known.issuperset(p.all_keys())]
+    return {"plan": np.array([json.dumps(asdict(p)) for p in plans], dtype=object)}
 
 
 class _EncodeTexts:
-    """A Ray Data actor: loads the encoder once, then turns batches of texts into vectors."""
+    """A Ray Data actor: loads the encoder once, then turns batches of passage plans into passage and sentence vectors."""
 
     def __init__(self, model: str, backend: str, cache_dir: str) -> None:
         self.encoder = Encoder(model, backend=backend, cache_dir=cache_dir)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        vectors = self.encoder.encode(list(batch["text"]), show_progress=False)
-        return {"key": batch["key"], "vector": vectors}
+        from qa.embedding import PassagePlan, encode_plans
+
+        plans = []
+        for row in batch["plan"]:
+            fields = json.loads(row)
+            plans.append(PassagePlan(fields["text"], fields["key"], tuple(fields["sentence_keys"]),
+                                     tuple(tuple(s) if s else None for s in fields["spans"]), tuple(fields["sentences"])))
+        vectors, sentences = encode_plans(self.encoder, plans)
+        keys = [k for p in plans for k in p.all_keys()]
+        rows = [r for v, s in zip(vectors, sentences) for r in (v, *s)]
+        return {"key": np.array(keys, dtype=object), "vector": np.asarray(rows, dtype=np.float32).reshape(len(keys), -1)}
 
 
 def _reachable(address: str) -> str | None:
@@ -125,11 +134,11 @@ def embed_with_ray(settings: Settings, encoder: Encoder, address: str | None, ac
         pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1)) // 2)
         ds = ray.data.from_items([{"path": p} for p in files])
         ds = ds.map_batches(_chunk_files, fn_kwargs={
-            "folder": str(folder), "max_paragraphs": settings.max_paragraphs, "known": cache.keys(),
+            "folder": str(folder), "max_paragraphs": settings.max_paragraphs, "known": cache.keys(), "mode": settings.sentences,
         }, batch_size=FILES_PER_TASK)
         ds = ds.map_batches(_EncodeTexts, fn_constructor_kwargs={
             "model": settings.model, "backend": settings.backend, "cache_dir": str(settings.model_cache),
-        }, batch_size=TEXTS_PER_BATCH, concurrency=pool)
+        }, batch_size=PASSAGES_PER_BATCH, concurrency=pool)
         encoded = 0
         for batch in ds.iter_batches(batch_size=4096, batch_format="numpy"):
             cache.put([str(k) for k in batch["key"]], np.asarray(batch["vector"], dtype=np.float32))

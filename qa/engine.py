@@ -40,7 +40,7 @@ def build_documents(documents: Iterable[Document], settings: Settings, encoder: 
         folder = settings.index_dir / "cache" if settings.index_dir is not None else Path(scratch)
         cache = EmbeddingCache(folder, encoder.model_id, encoder.dim)
         library, report = index_chunks(chunks, "<memory>", encoder, cache, index_type=settings.index_type,
-                                       progress=progress)
+                                       progress=progress, sentences=settings.sentences)
         if settings.index_dir is not None:
             cache.save()
     return LoadResult(library, report, LoadReason.IN_MEMORY)

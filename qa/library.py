@@ -16,22 +16,27 @@ from importlib import metadata
 import numpy as np
 
 from embeddings import EmbeddingCache, Encoder, VectorIndex
-from embeddings.cache import text_key
-from embeddings.encoder import PROGRESS_MIN_TEXTS
-from qa.chunking import Chunked, Passage, chunk_corpus, chunk_warnings
-from qa.corpus import Article, Corpus
+from qa.chunking import Chunked, Passage, chunk_warnings
+from qa.corpus import Article
+from qa.embedding import DEFAULT_SENTENCES, embed, plan, sentence_recipe
+from qa.embedding import passage_text as passage_text  # where other modules have long found them
+from qa.embedding import sentence_text as sentence_text
 from qa.lexical import BM25_B, BM25_K1, BM25_METHOD, STOPWORDS_ID, LexicalIndex, tokenize
 from qa.manifest import FORMAT, Expected, Manifest, fingerprint
 from qa.sentences import sentence_spans
-from qa.text import normalize
 
 log = logging.getLogger("qa")
 
 # What is embedded and indexed for a passage; part of the manifest so a change forces a rebuild.
 RECIPE = (
-    f"passage=title+section+text(joined v2);sentence=text;"
+    "passage=title+section+text(joined v2);{sentences};"
     f"bm25={BM25_METHOD},k1={BM25_K1},b={BM25_B},stop={STOPWORDS_ID},title+section+text"
 )
+
+
+def recipe(sentences: str = DEFAULT_SENTENCES) -> str:
+    """What is embedded and indexed, with a sentence mode (`Settings.sentences`)."""
+    return RECIPE.format(sentences=sentence_recipe(sentences))
 
 Progress = Callable[[str, int, int], None]
 
@@ -137,37 +142,25 @@ class Library:
         return {t: float(np.log(1.0 + (n - df + 0.5) / (df + 0.5))) for t, df in self.lexical.document_frequencies().items()}
 
     @cached_property
+    def sentence_bounds(self) -> np.ndarray:
+        """Sentence rows of passage row i are sentence_bounds[i] to sentence_bounds[i + 1]."""
+        return np.searchsorted(self.sentences.passage, np.arange(len(self.passages) + 1)).astype(np.int64)
+
+    @cached_property
     def sentence_rows(self) -> list[range]:
         """For each passage row, the range of its sentences' rows."""
-        bounds = np.searchsorted(self.sentences.passage, np.arange(len(self.passages) + 1))
+        bounds = self.sentence_bounds
         return [range(int(bounds[i]), int(bounds[i + 1])) for i in range(len(self.passages))]
 
 
-def _join(head: str, tail: str) -> str:
-    """Two texts as one, with a full stop between them unless the first already ends a sentence."""
-    if not head:
-        return tail
-    return f"{head} {tail}" if head.rstrip()[-1:] in ".!?:" else f"{head}. {tail}"
-
-
-def passage_text(p: Passage) -> str:
-    """What is embedded and BM25-indexed for a passage: its article title and section give it context."""
-    head = _join(p.article.title if p.article else "", p.section or "")
-    return normalize(_join(head, p.text))
-
-
-def sentence_text(p: Passage, start: int, end: int) -> str:
-    """What is embedded for one sentence of a passage."""
-    return normalize(p.text[start:end])
-
-
-def expected_for(chunks: list[Chunked] | tuple[Chunked, ...], model_id: str, index_type: str) -> Expected:
+def expected_for(chunks: list[Chunked] | tuple[Chunked, ...], model_id: str, index_type: str,
+                 sentences: str = DEFAULT_SENTENCES) -> Expected:
     """The manifest values an index of these passages must carry to be reused."""
     items = (
         (p.id, p.text, p.section or "", p.article.title if p.article else "")
         for c in chunks for p in c.passages
     )
-    return Expected(model_id=model_id, index_type=index_type, recipe=RECIPE, fingerprint=fingerprint(items))
+    return Expected(model_id=model_id, index_type=index_type, recipe=recipe(sentences), fingerprint=fingerprint(items))
 
 
 def build_sentences(passages: tuple[Passage, ...]) -> SentenceTable:
@@ -192,55 +185,6 @@ def versions() -> dict[str, str]:
     return out
 
 
-# Texts encoded between two checkpoints of the embedding cache: a build killed at any point loses at most this many.
-CHECKPOINT_TEXTS = 2048
-
-
-def _embed(texts: list[str], encoder: Encoder, cache: EmbeddingCache, progress: Progress | None, desc: str) -> tuple[np.ndarray, int]:
-    """Vectors of `texts`: cached ones looked up, the rest encoded in parts, each checkpointed into the cache."""
-    keys = [text_key(t) for t in texts]
-    vectors, missing = cache.lookup(keys)
-    if not missing:
-        return vectors, 0
-    bar = None
-    if progress is None and len(missing) >= PROGRESS_MIN_TEXTS:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(missing), desc=desc, unit="text", mininterval=1.0)  # rate and ETA on stderr
-    try:
-        for start in range(0, len(missing), CHECKPOINT_TEXTS):
-            part = missing[start:start + CHECKPOINT_TEXTS]
-
-            def report(done: int, _total: int, before: int = start) -> None:
-                if progress is not None:
-                    progress(desc, before + done, len(missing))
-                if bar is not None:
-                    bar.update(before + done - bar.n)
-
-            fresh = encoder.encode([texts[i] for i in part], progress=report, show_progress=False, desc=desc)
-            vectors[part] = fresh
-            cache.put([keys[i] for i in part], fresh)
-            if len(missing) > CHECKPOINT_TEXTS:
-                cache.checkpoint()
-    finally:
-        if bar is not None:
-            bar.close()
-    return vectors, len(missing)
-
-
-def build_library(
-    corpus: Corpus,
-    encoder: Encoder,
-    cache: EmbeddingCache,
-    *,
-    index_type: str = "flat",
-    progress: Progress | None = None,
-    max_paragraphs: int | None = None,
-) -> tuple[Library, BuildReport]:
-    """Chunk, split, embed (reusing cached vectors) and index a corpus."""
-    chunks = chunk_corpus(corpus, max_paragraphs)
-    return index_chunks(chunks, corpus.folder, encoder, cache, index_type=index_type, progress=progress,
-                        warnings=corpus.warnings)
 
 
 def index_chunks(
@@ -252,8 +196,9 @@ def index_chunks(
     index_type: str = "flat",
     progress: Progress | None = None,
     warnings: tuple[str, ...] = (),
+    sentences: str = DEFAULT_SENTENCES,
 ) -> tuple[Library, BuildReport]:
-    """Split, embed (reusing cached vectors) and index passages that are already cut (e.g. BEIR documents)."""
+    """Split, embed (reusing cached vectors) and index passages already cut; `sentences` is the sentence mode."""
     began = time.perf_counter()
     notes = chunk_warnings(chunks)
     for note in notes:
@@ -262,26 +207,26 @@ def index_chunks(
     passages = tuple(p for c in chunks for p in c.passages)
     if not passages:
         log.warning("no prose paragraphs found in %s", folder)
-    sentences = build_sentences(passages)
-    p_texts = [passage_text(p) for p in passages]
-    s_texts = [sentence_text(passages[r], a, b) for r, a, b in zip(sentences.passage, sentences.start, sentences.end)]
-    p_vectors, p_new = _embed(p_texts, encoder, cache, progress, "embedding passages")
-    s_vectors, s_new = _embed(s_texts, encoder, cache, progress, "embedding sentences")
+    table = build_sentences(passages)
+    rows = np.searchsorted(table.passage, np.arange(len(passages) + 1))
+    plans = [plan(p, list(zip(table.start[rows[i]:rows[i + 1]].tolist(), table.end[rows[i]:rows[i + 1]].tolist())),
+                  sentences) for i, p in enumerate(passages)]
+    p_texts = [p.text for p in plans]
+    p_vectors, s_vectors, embedded = embed(plans, encoder, cache, progress)
     lexical = LexicalIndex.build(p_texts)
     vectors = VectorIndex.build(p_vectors, index_type)
     sentence_vectors = VectorIndex.build(s_vectors, index_type)
     seconds = time.perf_counter() - began
-    expected = expected_for(chunks, encoder.model_id, index_type)
+    expected = expected_for(chunks, encoder.model_id, index_type, sentences)
     manifest = Manifest(
-        format=FORMAT, model_id=encoder.model_id, dim=encoder.dim, index_type=index_type, recipe=RECIPE,
-        fingerprint=expected.fingerprint, passages=len(passages), sentences=len(sentences),
+        format=FORMAT, model_id=encoder.model_id, dim=encoder.dim, index_type=index_type, recipe=recipe(sentences),
+        fingerprint=expected.fingerprint, passages=len(passages), sentences=len(table),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"), build_seconds=round(seconds, 3),
         versions=versions(),
     )
-    library = Library(folder, chunks, passages, vectors, sentences, sentence_vectors, lexical, manifest, warnings)
-    embedded = p_new + s_new
+    library = Library(folder, chunks, passages, vectors, table, sentence_vectors, lexical, manifest, warnings)
     report = BuildReport(
         articles=len(chunks), passages=len(passages), dropped=sum(len(c.boilerplate) for c in chunks),
-        sentences=len(sentences), embedded=embedded, reused=len(p_texts) + len(s_texts) - embedded, seconds=seconds,
+        sentences=len(table), embedded=embedded, reused=len(passages) + len(table) - embedded, seconds=seconds,
     )
     return library, report

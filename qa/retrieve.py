@@ -133,20 +133,27 @@ def fuse(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarra
 
 def order(scores: np.ndarray, ids: list[str]) -> np.ndarray:
     """Indices by descending score, ties broken by passage id so results are deterministic."""
-    return np.array(sorted(range(len(ids)), key=lambda i: (-round(float(scores[i]), 9), ids[i])), dtype=np.int64)
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    # numpy's sorts rather than a Python key function: a large archive's pool holds a thousand candidates or more
+    by_id = np.argsort(np.array(ids), kind="stable")
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[by_id] = np.arange(len(ids))
+    return np.lexsort((id_rank, -np.round(np.asarray(scores, dtype=np.float64), 9))).astype(np.int64)
 
 
 def _sentence_max(library: Library, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Best sentence cosine of each candidate passage."""
-    spans = [library.sentence_rows[int(r)] for r in rows]
-    flat = np.array([s for span in spans for s in span], dtype=np.int64)
-    cos = library.sentence_vectors.vectors(flat) @ query if len(flat) else np.zeros(0)
+    """Best sentence cosine of each candidate passage (0 for a passage without sentences)."""
+    bounds = library.sentence_bounds
+    starts, ends = bounds[rows], bounds[rows + 1]
+    counts = ends - starts
     out = np.zeros(len(rows))
-    pos = 0
-    for i, span in enumerate(spans):
-        if len(span):
-            out[i] = cos[pos:pos + len(span)].max()
-        pos += len(span)
+    if not counts.sum():
+        return out
+    flat = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    cos = library.sentence_vectors.vectors(flat) @ query
+    has = counts > 0
+    out[has] = np.maximum.reduceat(cos, (np.cumsum(counts) - counts)[has])
     return out
 
 
@@ -164,23 +171,23 @@ def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
 def candidates(library: Library, query: np.ndarray | None, bm25: np.ndarray | None, signals: set[str], pool: int,
                allowed: np.ndarray | None) -> np.ndarray:
     """Union of each signal's top `pool` passage rows."""
-    found: set[int] = set()
+    found = [np.zeros(0, dtype=np.int64)]
     if bm25 is not None:
         scores = bm25 if allowed is None else bm25[allowed]
         # Only passages sharing a word with the question can be candidates; ranking just those is the same as
         # ranking all and dropping zeros, and far cheaper on a large archive where most passages score 0.
         positive = np.flatnonzero(scores > 0)
         top = positive[top_rows(scores[positive], pool)]
-        found.update(int(r) for r in (top if allowed is None else allowed[top]))
+        found.append(top if allowed is None else allowed[top])
     if query is not None and "dense" in signals:
-        found.update(int(r) for r in library.vectors.search(query, pool, allowed)[1])
+        found.append(library.vectors.search(query, pool, allowed)[1])
     if query is not None and "sentence" in signals and len(library.sentences):
         sent_allowed = None
         if allowed is not None:
             sent_allowed = np.flatnonzero(np.isin(library.sentences.passage, allowed))
         _, rows = library.sentence_vectors.search(query, pool * SENTENCE_POOL_FACTOR, sent_allowed)
-        found.update(int(library.sentences.passage[r]) for r in rows)
-    return np.array(sorted(found), dtype=np.int64)
+        found.append(library.sentences.passage[rows])
+    return np.unique(np.concatenate([np.asarray(f, dtype=np.int64) for f in found]))
 
 
 def retrieve(
@@ -221,8 +228,10 @@ def retrieve(
         if "sentence" in used:
             values["sentence"] = _sentence_max(library, dense_query, rows)
     fused = fuse(values, {s: weights[s] for s in used})
-    ids = [library.passages[int(r)].id for r in rows]
-    ranked = order(fused, ids)[:k]
+    # Only candidates scoring at least the k-th best can be in the top k: their ids alone break the ties.
+    rounded = np.round(fused, 9)
+    reach = np.arange(len(rows)) if len(rows) <= k else np.flatnonzero(rounded >= -np.partition(-rounded, k - 1)[k - 1])
+    ranked = reach[order(fused[reach], [library.passages[int(rows[i])].id for i in reach])][:k]
     if timings is not None:
         timings["fusion"] = timings.get("fusion", 0.0) + (time.perf_counter() - searched) * 1000
     return [

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL, INDEX_TYPES
 from qa.chunking import MAX_PASSAGES_PER_FILE
+from qa.embedding import DEFAULT_SENTENCES, SENTENCE_MODES
 from qa.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,11 +89,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("backend", "--backend", "SOURCEQA_BACKEND", "encoder: ONNX Runtime 'onnx' (default; exported once into the index folder), "
            "'onnx-int8' (quantised: faster, its own index) or 'torch'", _choice(BACKENDS), choices=BACKENDS),
     Option("index_type", "--index-type", "SOURCEQA_INDEX_TYPE", "vector index: 'auto' (default: exact up to 100,000 vectors, "
-           "approximate above), exact 'flat', or approximate 'hnsw'/'ivf'", _choice(INDEX_TYPES), choices=INDEX_TYPES),
+           "IVF above), exact 'flat', or approximate 'hnsw'/'ivf'", _choice(INDEX_TYPES), choices=INDEX_TYPES),
     Option("max_paragraphs", "--max-paragraphs", "SOURCEQA_MAX_PARAGRAPHS", "paragraphs indexed per file, the rest left out "
            f"with a warning (default {MAX_PASSAGES_PER_FILE:,})", lambda v, w, e: _count(v, w, e), "N"),
     Option("reader", "--reader", "SOURCEQA_READER", "a sentence-transformers CrossEncoder that rescores answer sentences "
            "(default: the built-in reader)", _text, "NAME_OR_PATH"),
+    Option("sentences", "--sentences", "SOURCEQA_SENTENCES", "sentence vectors: 'alone' (default: each sentence encoded "
+           "by itself) or 'pooled' (from its passage's one encoder pass: a faster build, answers slightly worse; its own "
+           "index)", _choice(SENTENCE_MODES), choices=SENTENCE_MODES),
     Option("mode", "--mode", "SOURCEQA_MODE", "retrieval mode (default: hybrid)", _choice(MODES), choices=MODES),
     Option("k", "--k", "SOURCEQA_K", f"number of passages, 1 to {MAX_K} (default: 5)", _k, "K"),
     Option("query_threads", "--query-threads", "SOURCEQA_QUERY_THREADS", "threads that encode a question (default 1: "
@@ -105,7 +109,7 @@ OPTIONS: tuple[Option, ...] = (
 )
 BY_FIELD: Mapping[str, Option] = {o.field: o for o in OPTIONS}
 # The library's own settings, shared by every command and the app (the others belong to one face).
-LIBRARY = ("corpus", "index_dir", "model", "backend", "index_type", "max_paragraphs", "reader")
+LIBRARY = ("corpus", "index_dir", "model", "backend", "index_type", "sentences", "max_paragraphs", "reader")
 SEARCH = ("mode", "k")
 
 
@@ -118,6 +122,7 @@ class Settings:
     model: str = DEFAULT_MODEL
     backend: str = DEFAULT_BACKEND
     index_type: str = "auto"
+    sentences: str = DEFAULT_SENTENCES
     max_paragraphs: int = MAX_PASSAGES_PER_FILE
     reader: str | None = None
     mode: str = "hybrid"

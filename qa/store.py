@@ -19,10 +19,11 @@ from filelock import FileLock, Timeout
 
 from embeddings import EmbeddingCache, Encoder, VectorIndex, atomic_write, file_sha256
 from embeddings.files import fsync_dir
-from qa.chunking import Chunked
+from qa.chunking import Chunked, chunk_corpus, chunk_warnings
 from qa.corpus import Corpus, load_corpus
+from qa.embedding import DEFAULT_SENTENCES
 from qa.lexical import LexicalIndex
-from qa.library import BuildReport, Library, Progress, SentenceTable, chunk_corpus, chunk_warnings, expected_for, index_chunks
+from qa.library import BuildReport, Library, Progress, SentenceTable, expected_for, index_chunks
 from qa.manifest import Manifest, checksum_problems, stale_reasons
 from qa.settings import Settings
 
@@ -184,6 +185,7 @@ def load_library(
     model_id: str,
     index_type: str,
     chunks: tuple[Chunked, ...] | None = None,
+    sentences: str = DEFAULT_SENTENCES,
 ) -> tuple[Library | None, LoadReason, tuple[str, ...]]:
     """The saved library when it matches this corpus, model and index type, else (None, why, details).
 
@@ -206,7 +208,7 @@ def load_library(
         return None, damaged, (f"{gen / MANIFEST} is unreadable ({str(exc)[:200]})",)
     if chunks is None:
         chunks = chunk_corpus(corpus)
-    reasons = stale_reasons(manifest, expected_for(chunks, model_id, index_type))
+    reasons = stale_reasons(manifest, expected_for(chunks, model_id, index_type, sentences))
     if reasons:
         return None, LoadReason.STALE, tuple(reasons)
     actual = {name: file_sha256(gen / name) if (gen / name).is_file() else None for name in manifest.files}
@@ -245,7 +247,8 @@ def open_or_build(settings: Settings, encoder: Encoder, *, rebuild: bool = False
     if rebuild:
         library, reason, details = None, LoadReason.REBUILD_REQUESTED, ()
     else:
-        library, reason, details = load_library(folder, corpus, encoder.model_id, settings.index_type, chunks)
+        library, reason, details = load_library(folder, corpus, encoder.model_id, settings.index_type, chunks,
+                                                settings.sentences)
     if library is not None:
         report = BuildReport(
             articles=len(library.chunks), passages=len(library.passages),
@@ -259,7 +262,7 @@ def open_or_build(settings: Settings, encoder: Encoder, *, rebuild: bool = False
     problem = index_folder_writable(folder)
     cache = EmbeddingCache(folder / "cache", encoder.model_id, encoder.dim)
     library, report = index_chunks(chunks, corpus.folder, encoder, cache, index_type=settings.index_type,
-                                   progress=progress, warnings=corpus.warnings)
+                                   progress=progress, warnings=corpus.warnings, sentences=settings.sentences)
     report = replace(report, reason=str(reason), reasons=details)
     if problem is None:
         try:

@@ -107,3 +107,20 @@ def test_cli_rejects_a_folder_that_is_not_a_model(cli, tmp_path):
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "not a sentence-transformers model folder" in lines[0]
+
+
+def test_span_vectors_are_pooled_alike_by_both_backends(encoder, torch_encoder):
+    """A sentence's vector is the mean of its passage's token vectors over its characters, the same with either
+    backend; a sentence past the model's token limit comes back as NaN (the caller encodes it alone)."""
+    text = "Opium trade. The Taliban earn money from opium. Russia held talks with them in Moscow."
+    spans = [(13, 48), (49, len(text))]
+    long = "Words fill this passage. " * 120 + "The last sentence is never read."
+    vectors, pooled = encoder.encode_spans([text, long], [spans, [(0, 24), (len(long) - 32, len(long))]])
+    _, t_pooled = torch_encoder.encode_spans([text, long], [spans, [(0, 24), (len(long) - 32, len(long))]])
+    assert np.allclose(vectors, encoder.encode([text, long], show_progress=False), atol=1e-6)  # one pass gives both
+    assert (pooled[0] * t_pooled[0]).sum(axis=1).min() >= 0.9999
+    assert np.allclose(np.linalg.norm(pooled[0], axis=1), 1.0, atol=1e-5)
+    assert not np.isnan(pooled[1][0]).any() and np.isnan(pooled[1][1]).all() and np.isnan(t_pooled[1][1]).all()
+    # in context, not alone: the sentence's vector differs from encoding it by itself, yet stays close to it
+    alone = encoder.encode_query(text[13:48])
+    assert 0.5 < float(pooled[0][0] @ alone) < 0.999

@@ -19,7 +19,8 @@ from helpers import PILOTS, PILOTS_NAME, WHY, answer_key, assert_well_formed, wr
 
 from embeddings import EmbeddingCache, file_sha256
 from qa import Engine, Settings, open_engine
-from qa.library import expected_for, passage_text, sentence_text
+from qa.embedding import encode_plans, plan
+from qa.library import expected_for, passage_text
 from qa.store import CURRENT, current_generation
 from webui import Backend, render
 
@@ -54,11 +55,10 @@ def assert_whole(engine: Engine, encoder) -> None:
     rows = sorted({0, len(library.passages) - 1, *(library.rows[c.passages[0].id] for c in library.chunks if c.passages)})
     fresh = encoder.encode([passage_text(library.passages[r]) for r in rows], show_progress=False)
     assert np.allclose(library.vectors.vectors(np.array(rows)), fresh, atol=1e-4)
-    srows = [0, len(library.sentences) - 1]
-    texts = [sentence_text(library.passages[library.sentences.passage[r]], library.sentences.start[r],
-                           library.sentences.end[r]) for r in srows]
-    assert np.allclose(library.sentence_vectors.vectors(np.array(srows)), encoder.encode(texts, show_progress=False),
-                       atol=1e-4)
+    last = len(library.passages) - 1  # sentence vectors are pooled from their passage's encoder pass
+    spans = [(int(library.sentences.start[r]), int(library.sentences.end[r])) for r in library.sentence_rows[last]]
+    _, pooled = encode_plans(encoder, [plan(library.passages[last], spans)])
+    assert np.allclose(library.sentence_vectors.vectors(np.array(library.sentence_rows[last])), pooled[0], atol=1e-4)
 
 
 def kill_when(args: list[str], marker: str, timeout: float = 300) -> str:

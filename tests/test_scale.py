@@ -15,7 +15,7 @@ import numpy as np
 from embeddings import VectorIndex
 from embeddings import index as vector_index
 from qa import open_engine
-from qa.retrieve import top_rows
+from qa.retrieve import _sentence_max, order, top_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,22 +28,50 @@ def test_top_rows_equals_a_full_stable_sort():
         assert np.array_equal(top_rows(scores, n), np.argsort(-scores, kind="stable")[:n])
 
 
-def test_auto_index_is_flat_then_hnsw(monkeypatch):
+def test_fusion_order_and_best_sentence_equal_the_plain_loops(engine):
+    """The vectorised fusion steps give what the obvious Python gives: ties by passage id, best sentence cosine."""
+    rng = np.random.default_rng(2)
+    for _ in range(100):
+        n = int(rng.integers(1, 60))
+        scores = rng.integers(0, 4, size=n) / 3.0
+        ids = [f"d{int(rng.integers(0, 9))}:{i}" for i in range(n)]
+        expected = sorted(range(n), key=lambda i: (-round(float(scores[i]), 9), ids[i]))
+        assert order(scores, ids).tolist() == expected
+    library = engine.library
+    from qa.retrieve import retrieve
+
+    question = "Why does Russia engage the Taliban?"
+    query = engine.encoder.encode_query(question)
+    for k in (1, 3, 10, 500):  # the top k equals a full ranking's first k (ties by passage id)
+        hits = retrieve(library, question, query, k=k, weights={"bm25": 1.0})
+        ids = [h.passage.id for h in hits]
+        full = sorted(retrieve(library, question, query, k=len(library.passages), weights={"bm25": 1.0}),
+                      key=lambda h: (-round(h.score, 9), h.passage.id))
+        assert ids == [h.passage.id for h in full][:k]
+    query = library.vectors.vectors(np.array([3]))[0]
+    rows = np.array([0, 3, 5, len(library.passages) - 1])
+    plain = [max((float(library.sentence_vectors.vectors(np.array([s]))[0] @ query) for s in library.sentence_rows[r]),
+                 default=0.0) for r in rows]
+    assert np.allclose(_sentence_max(library, query, rows), plain, atol=1e-6)
+
+
+def test_auto_index_is_flat_then_ivf(monkeypatch):
     rng = np.random.default_rng(1)
     vectors = rng.normal(size=(300, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     assert VectorIndex.build(vectors, "auto").kind == "flat"
     monkeypatch.setattr(vector_index, "AUTO_FLAT_MAX", 200)
-    hnsw = VectorIndex.build(vectors, "auto")
-    assert hnsw.kind == "hnsw"
-    # the HNSW index finds each vector's own row first, and returns its stored vectors
-    _, rows = hnsw.search(vectors[7], 5)
-    assert rows[0] == 7 and np.allclose(hnsw.vectors(np.array([7]))[0], vectors[7])
+    ivf = VectorIndex.build(vectors, "auto")
+    assert ivf.kind == "ivf" and ivf._index.nprobe == vector_index.ivf_nprobe(300)
+    # the IVF index finds each vector's own row first, also among allowed rows, and returns its stored vectors
+    _, rows = ivf.search(vectors[7], 5)
+    assert rows[0] == 7 and np.allclose(ivf.vectors(np.array([7]))[0], vectors[7])
+    assert ivf.search(vectors[7], 3, np.array([5, 7, 9]))[1][0] == 7
 
 
 def _index_json(corpus: Path, index: Path, checkpoint: int | None = None) -> subprocess.Popen:
     """`python -m qa index --json` as a child process (with a smaller checkpoint interval when given)."""
-    code = "import sys; import qa.library as lib\n"
+    code = "import sys; import qa.embedding as lib\n"
     if checkpoint:
         code += f"lib.CHECKPOINT_TEXTS = {checkpoint}\n"
     code += "from qa.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -100,3 +128,39 @@ def test_adding_files_encodes_only_them(private_engine):
     assert added == 30 and report.embedded == added + new_sentences
     hits = private_engine.search("How many homes will the water plant in district 7 serve?", k=3)
     assert any(h.passage.doc_id == "added-7" for h in hits)
+
+
+def test_sentences_cut_off_by_the_token_limit_are_encoded_alone(encoder):
+    from qa.chunking import Passage
+    from qa.corpus import Article
+    from qa.embedding import encode_plans, plan
+    from qa.sentences import sentence_spans
+
+    text = "Officials met in Kabul on Monday. " * 60 + "The plant opens next spring, the utility said."
+    passage = Passage(id="a:1", doc_id="a", n=1, start=0, end=len(text), text=text,
+                      article=Article(doc_id="a", path="a.txt", title="Water plant"))
+    spans = sentence_spans(text)
+    p = plan(passage, spans, "pooled")
+    assert all(s is not None for s in p.spans) and p.text.startswith("Water plant. ")
+    encoded = encoder.texts_encoded
+    vectors, sentences = encode_plans(encoder, [p])
+    assert encoder.texts_encoded - encoded > 1  # the passage, then the sentences it could not read
+    assert not np.isnan(sentences[0]).any()
+    assert np.allclose(sentences[0][-1], encoder.encode_query(p.sentences[-1]), atol=1e-5)
+    assert np.allclose(vectors[0], encoder.encode_query(p.text), atol=1e-5)
+
+
+def test_sentence_mode_is_part_of_the_recipe(monkeypatch):
+    import pytest
+
+    from qa import Settings, UserError
+    from qa.library import recipe
+
+    monkeypatch.delenv("SOURCEQA_SENTENCES", raising=False)
+    alone = recipe(Settings.load().sentences)
+    assert ";sentence=text;" in alone  # the recipe earlier indexes were saved with
+    monkeypatch.setenv("SOURCEQA_SENTENCES", "pooled")
+    assert recipe(Settings.load().sentences) != alone  # a saved index of the other mode is rebuilt, not reused
+    monkeypatch.setenv("SOURCEQA_SENTENCES", "both")
+    with pytest.raises(UserError, match=r"'both' is not one of alone, pooled \(--sentences / SOURCEQA_SENTENCES"):
+        Settings.load()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from helpers import WHY
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -98,3 +99,16 @@ def ask(page: object, question: str) -> None:
     box = page.locator("#question textarea")
     box.fill(question)
     box.press("Enter")
+
+
+# Behaviour that neither the size nor the scheme changes is tried at the desktop size in light and the phone size in
+# dark: both sizes and both schemes, in half the runs of every combination.
+BOTH_SIZES = pytest.mark.parametrize("view", (VIEWS[0], VIEWS[3]), ids=(VIEWS[0].name, VIEWS[3].name))
+
+
+def answer(page: object, question: str = WHY) -> None:
+    """Ask and wait until the answer's source cards are shown."""
+    from playwright.sync_api import expect
+
+    ask(page, question)
+    expect(page.locator("#sources .sqa-card").first).to_be_visible()

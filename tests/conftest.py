@@ -175,3 +175,24 @@ def cli(engine):
     def run(*args: str) -> Ran:
         return run_cli(list(args), engine.encoder, env)
     return run
+
+
+# The browser tests' per-view page. Imported here, after ROOT, because browsing.py reads ROOT from this module.
+import browsing  # noqa: E402
+
+
+@pytest.fixture(params=browsing.VIEWS, ids=[v.name for v in browsing.VIEWS])
+def view(request):
+    """Each size and colour scheme in turn."""
+    return request.param
+
+
+@pytest.fixture
+def page_in(browser, view):
+    """A fresh page (own Gradio session and browser storage) at the view's size and scheme; no dialog, no error."""
+    context = browser.new_context(viewport={"width": view.width, "height": view.height}, color_scheme=view.scheme,
+                                  permissions=["clipboard-read", "clipboard-write"])
+    w = browsing.Watched(context.new_page())
+    yield w, view
+    context.close()
+    w.check()

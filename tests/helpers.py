@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import threading
 from dataclasses import replace
 from pathlib import Path
 
+from embeddings import file_sha256
 from qa import Answer, UserError, verify
 from qa.corpus import read_source
+from qa.store import current_generation
 
 WHY = "Why does Russia engage the Taliban?"
 # Eight questions of every kind (answerable, off-topic, near-topic, follow-ups, listed reasons) for benchmark runs.
@@ -113,3 +119,44 @@ def seed_earlier_run(out_root: Path, metric: str = "recall@1", mode: str = "hybr
     folder = out_root / "20000101-000000-earlier"  # sorts before every real run
     write_reports(replace(report, created="2000-01-01T00:00:00+00:00", modes=modes), folder)
     return folder
+
+
+# --- index folders and killed builds (the fault tests) -------------------------------------------------------
+def leftovers(folder: Path) -> list[str]:
+    """Generations CURRENT does not name and temporary files: what an interrupted build leaves behind."""
+    current = current_generation(folder)
+    gens = [p.name for p in folder.glob("gen-*") if p != current]
+    return gens + [p.relative_to(folder).as_posix() for p in folder.rglob("*.tmp")]
+
+
+def kill_when(args: list[str], marker: str, timeout: float = 300) -> str:
+    """Run a child until it prints `marker`, then SIGKILL it; its output so far."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(args, cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    seen, output = threading.Event(), bytearray()
+
+    def read() -> None:
+        while chunk := proc.stdout.read1(4096):
+            output.extend(chunk)
+            if marker.encode() in output:
+                seen.set()
+        seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    seen.wait(timeout)
+    alive = proc.poll() is None
+    if alive:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    reader.join(10)
+    text = output.decode(errors="replace")
+    assert alive and marker in text and proc.returncode == -signal.SIGKILL, text[-2000:]
+    return text
+
+
+def gen_files(folder: Path) -> dict[str, str]:
+    """The files of the current generation of an index folder, with their checksums."""
+    gen = current_generation(folder)
+    return {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(gen.rglob("*")) if p.is_file()}

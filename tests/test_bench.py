@@ -1,4 +1,4 @@
-"""The benchmark: rank metrics equal hand-computed ones, query-file errors, an end-to-end run, comparison, BEIR."""
+"""The benchmark: rank metrics equal hand-computed ones, an end-to-end run, comparison (BEIR: test_beir.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import pytest
 from conftest import ROOT, Ran, run_cli
 from helpers import GLACIER, PILOTS, PILOTS_NAME, SMALL_QUERIES, assert_one_line_error, write
 
-from qa import Settings, UserError, open_engine
-from qa.bench import beir, markdown, runner, runs, tables
+from qa import Settings, open_engine
+from qa.bench import markdown, runner, runs, tables
 from qa.bench.metrics import ANSWER_METRICS, ir_metrics, metric_names, ranked_run, run_metrics
 from qa.bench.model import BuildStats, Delta, QueryRun, compare, regressions
-from qa.bench.queries import Query, load_queries, parse_queries, queries_name
+from qa.bench.queries import Query, load_queries, queries_name
 from qa.bench.runs import load_report, write_reports
 from webui.benchview import latest_view
 
@@ -81,39 +81,6 @@ def test_abstention_rates_count_each_kind_of_question():
 def test_metric_cutoffs_past_k_are_left_out():
     assert metric_names(3) == ("recall@1", "recall@3") + ANSWER_METRICS
     assert "ndcg@10" in metric_names(10)
-
-
-# --- query files ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("line, words", [
-    ('{"id": "q3", "question": "Why?"', "not valid JSON"),
-    ('["q3", "Why?"]', "JSON object"),
-    ('{"id": "q3", "gold": ["x"]}', "question"),
-    ('{"question": "Why?"}', "id"),
-    ('{"id": "q3", "question": "Why?", "gold": "one snippet"}', "'gold' must be a list"),
-    ('{"id": "q3", "question": "Why?", "gold_ids": [""]}', "'gold_ids' must be a list"),
-    ('{"id": "q1", "question": "Again?"}', "used twice"),
-])
-def test_a_malformed_query_line_is_reported_with_its_number(line, words):
-    lines = ['{"id": "q1", "question": "Why?", "gold": ["a"]}', "", line]
-    with pytest.raises(UserError) as err:
-        parse_queries(lines, "set.jsonl")
-    assert "set.jsonl line 3" in str(err.value) and words in str(err.value)
-
-
-def test_query_files_ignore_unknown_fields_and_mark_off_topic_questions(tmp_path):
-    path = write(tmp_path, "q.jsonl", '{"id": 1, "question": " Why? ", "gold": [], "lang": "en"}\n'
-                                      '{"id": "q2", "question": "Who?", "gold_ids": ["a:1"]}\n')
-    first, second = load_queries(path)
-    assert (first.id, first.question, first.answerable) == ("1", "Why?", False)
-    assert second.answerable and second.gold_ids == ("a:1",)
-    with pytest.raises(UserError, match="--queries"):
-        load_queries(tmp_path / "missing.jsonl")
-
-
-def test_modes_flag_is_checked():
-    assert runner.parse_modes("hybrid, bm25,hybrid") == ("hybrid", "bm25")
-    with pytest.raises(UserError, match="--modes"):
-        runner.parse_modes("bm25,rerank")
 
 
 # --- end to end on a small set -------------------------------------------------------------------------------
@@ -299,90 +266,6 @@ def test_importing_qa_does_not_import_the_benchmark():
     code = "import sys, qa; print(sorted(m for m in sys.modules if m.startswith('qa.bench')))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stderr
-
-
-# --- BEIR -----------------------------------------------------------------------------------------------------
-def _tiny_beir(folder: Path) -> Path:
-    """A hand-made BEIR folder: four documents, three queries, test and train judgments."""
-    docs = [
-        {"_id": "d1", "title": "Aspirin and heart attacks", "text": "Daily aspirin lowers the risk of a first heart attack. The effect is small."},
-        {"_id": "d2", "title": "Vitamin D", "text": "Vitamin D supplements do not prevent fractures in healthy adults."},
-        {"_id": "d3", "title": "Sleep", "text": "Adults who sleep less than six hours have higher blood pressure."},
-        {"_id": "d4", "title": "", "text": "Coffee drinking is not linked to heart disease."},
-    ]
-    write(folder, "corpus.jsonl", "\n".join(json.dumps(d) for d in docs) + "\n")
-    queries = [{"_id": "1", "text": "Aspirin prevents heart attacks."}, {"_id": "2", "text": "Vitamin D prevents fractures."},
-               {"_id": "3", "text": "Short sleep raises blood pressure."}, {"_id": "4", "text": "Coffee causes heart disease."}]
-    write(folder, "queries.jsonl", "\n".join(json.dumps(q) for q in queries) + "\n")
-    write(folder, "qrels/test.tsv", "query-id\tcorpus-id\tscore\n1\td1\t1\n2\td2\t1\n3\td3\t1\n3\td9\t1\n")
-    write(folder, "qrels/train.tsv", "query-id\tcorpus-id\tscore\n4\td4\t1\n")
-    return folder
-
-
-def test_beir_loader_reads_the_layout(tmp_path):
-    folder = _tiny_beir(tmp_path / "tiny")
-    data = beir.load_beir(folder, "test")
-    assert data.name == "tiny" and [d.id for d in data.docs] == ["d1", "d2", "d3", "d4"]
-    assert set(data.queries) == {"1", "2", "3"} and data.qrels["3"] == {"d3": 1}  # d9 is not in the corpus
-    assert set(beir.load_beir(folder, "train").queries) == {"4"}
-    doc = beir.documents(data)[0]
-    assert (doc.doc_id, doc.text, doc.title) == ("d1", docs_text(folder, "d1"), "Aspirin and heart attacks")
-
-
-def docs_text(folder: Path, doc_id: str) -> str:
-    """A document's text as corpus.jsonl holds it."""
-    for line in (folder / "corpus.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        if row["_id"] == doc_id:
-            return row["text"]
-    raise KeyError(doc_id)
-
-
-@pytest.mark.parametrize("file, text, words", [
-    ("corpus.jsonl", '{"_id": "d1", "title": "t", "text": "x"}\n{"title": "no id"}\n', "corpus.jsonl line 2"),
-    ("corpus.jsonl", '{"_id": "d1", "text": "x"}\n{"_id": "d1", "text": "y"}\n', "used twice"),
-    ("qrels/test.tsv", "query-id\tcorpus-id\tscore\n1\td1\n", "test.tsv line 2: expected 3"),
-    ("qrels/test.tsv", "query-id\tcorpus-id\tscore\n1\td1\tyes\n", "is not a number"),
-])
-def test_beir_loader_names_the_bad_line(tmp_path, file, text, words):
-    folder = _tiny_beir(tmp_path / "tiny")
-    write(folder, file, text)
-    with pytest.raises(UserError, match=words):
-        beir.load_beir(folder, "test")
-
-
-def test_beir_loader_lists_the_splits_there_are(tmp_path):
-    with pytest.raises(UserError, match="one of test, train"):
-        beir.load_beir(_tiny_beir(tmp_path / "tiny"), "dev")
-
-
-def test_beir_run_scores_documents_and_reuses_cached_vectors(engine, tmp_path):
-    data = beir.load_beir(_tiny_beir(tmp_path / "my data!"), "test")
-    assert data.name == "my-data"  # the one slug, as for run folders
-    steps: list[tuple[str, int, int]] = []
-    settings = engine.settings.with_values(cache_dir=tmp_path / "cache")
-    report = beir.run_beir(data, settings, ("bm25", "hybrid"), encoder=engine.encoder, progress=lambda *a: steps.append(a))
-    assert report.kind == "beir" and report.name == "beir-my-data-test" and set(report.metrics) >= {"ndcg@10", "recall@100", "mrr@10"}
-    hybrid = report.mode("hybrid")
-    assert hybrid.metrics["recall@100"] == 1.0 and hybrid.metrics["ndcg@10"] > 0.9
-    assert hybrid.queries[0].ranked[0] == "d1" and hybrid.queries[0].relevant[0]
-    assert set(hybrid.latency_ms) == {"encode", "search", "fusion", "total"} and "encode" not in report.mode("bm25").latency_ms
-    assert report.build is not None and report.build.embedded > 0 and report.counts["documents"] == 4
-    assert any(s[0].startswith("embedding") for s in steps) and steps[-1] == ("hybrid: ranking", 3, 3)
-    # The vectors are cached under the settings' cache folder, named by the dataset: a rerun encodes nothing.
-    assert (tmp_path / "cache" / "beir-my-data" / "cache").is_dir()
-    again = beir.run_beir(data, settings, ("hybrid",), encoder=engine.encoder)
-    assert again.build is not None and again.build.embedded == 0 and again.build.reused == report.build.embedded
-    assert again.mode("hybrid").metrics == report.mode("hybrid").metrics
-    saved = runs.save_run(again, root=tmp_path / "out")
-    assert (tmp_path / "out" / "latest-beir-my-data-test").resolve() == saved.resolve()
-
-
-def test_beir_index_folder_must_be_writable(engine, tmp_path):
-    data = beir.load_beir(_tiny_beir(tmp_path / "tiny"), "test")
-    blocked = write(tmp_path, "file", "not a folder")
-    with pytest.raises(UserError, match="--index-dir"):
-        beir.run_beir(data, engine.settings, ("bm25",), index_dir=blocked / "sub", encoder=engine.encoder)
 
 
 def test_the_load_test_fails_on_bad_answers_and_on_memory_growth():

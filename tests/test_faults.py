@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -15,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import ROOT
-from helpers import PILOTS, PILOTS_NAME, WHY, answer_key, assert_well_formed, write
+from helpers import PILOTS, PILOTS_NAME, WHY, answer_key, assert_well_formed, gen_files, kill_when, leftovers, write
 
-from embeddings import EmbeddingCache, file_sha256
+from embeddings import EmbeddingCache
 from qa import Engine, Settings, open_engine
 from qa.embedding import encode_plans, plan
 from qa.library import expected_for, passage_text
@@ -41,13 +40,6 @@ def answers(engine: Engine) -> dict[str, tuple]:
     return out
 
 
-def leftovers(folder: Path) -> list[str]:
-    """Generations CURRENT does not name and temporary files: what an interrupted build leaves behind."""
-    current = current_generation(folder)
-    gens = [p.name for p in folder.glob("gen-*") if p != current]
-    return gens + [p.relative_to(folder).as_posix() for p in folder.rglob("*.tmp")]
-
-
 def assert_whole(engine: Engine, encoder) -> None:
     """The served index is one build: its fingerprint is the corpus's, and its vectors are its own passages'."""
     library = engine.library
@@ -59,37 +51,6 @@ def assert_whole(engine: Engine, encoder) -> None:
     spans = [(int(library.sentences.start[r]), int(library.sentences.end[r])) for r in library.sentence_rows[last]]
     _, pooled = encode_plans(encoder, [plan(library.passages[last], spans)])
     assert np.allclose(library.sentence_vectors.vectors(np.array(library.sentence_rows[last])), pooled[0], atol=1e-4)
-
-
-def kill_when(args: list[str], marker: str, timeout: float = 300) -> str:
-    """Run a child until it prints `marker`, then SIGKILL it; its output so far."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    seen, output = threading.Event(), bytearray()
-
-    def read() -> None:
-        while chunk := proc.stdout.read1(4096):
-            output.extend(chunk)
-            if marker.encode() in output:
-                seen.set()
-        seen.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    seen.wait(timeout)
-    alive = proc.poll() is None
-    if alive:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(30)
-    reader.join(10)
-    text = output.decode(errors="replace")
-    assert alive and marker in text and proc.returncode == -signal.SIGKILL, text[-2000:]
-    return text
-
-
-def gen_files(folder: Path) -> dict[str, str]:
-    gen = current_generation(folder)
-    return {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(gen.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, replace
 
 from qa import Engine, Settings, UserError, open_engine
-from webui.render import FAILED, READY, STARTING
+from webui.render import FAILED, READY, STARTING, Phase
 
 log = logging.getLogger("qa.web")
 
@@ -22,7 +22,7 @@ class NotReady(UserError):
 class Status:
     """Where the start-up is: phase (starting, ready, failed), a line saying what happens, and progress."""
 
-    phase: str
+    phase: Phase
     detail: str
     done: int = 0
     total: int = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from pathlib import Path
 
 from qa import Answer, Citation, Engine, Status
@@ -16,10 +17,17 @@ SCORE_TIP = ("How strongly this passage supports the answer, 0 to 1: an estimate
              "the question, on the same scale in every retrieval mode")
 # Statuses drawn as an answer; every other one (not_in_sources, or one this page does not know) as a refusal.
 ANSWER_STATUSES = (Status.ANSWERED, Status.PARTIAL)
-# The start-up phases the status line shows.
-STARTING = "starting"
-READY = "ready"
-FAILED = "failed"
+
+
+class Phase(StrEnum):
+    """Where the app's start-up is, as the status line shows it."""
+
+    STARTING = "starting"
+    READY = "ready"
+    FAILED = "failed"
+
+
+STARTING, READY, FAILED = Phase.STARTING, Phase.READY, Phase.FAILED
 # An upload's outcome, as the report's icon.
 ICONS = {"added": "✓", "duplicate": "=", "rejected": "✗", "empty": "!"}
 EXCERPT_CHARS = 280

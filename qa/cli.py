@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--beir", metavar="DIR", help="benchmark on a BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv) "
                    "instead; --index-dir then holds its vector cache (default ~/.cache/sourceqa/beir-<name>)")
     p.add_argument("--split", help="with --beir: the qrels split to score (default test; tune on train)")
+    Settings.add_flags(p, ("cache_dir",))
     return parser
 
 

@@ -13,8 +13,7 @@ from qa import Engine, Settings, UserError, runtime
 from webui import THEME, Backend, build_ui, css
 
 EXIT_USER_ERROR = 2
-APP_SETTINGS = ("host", "port", "corpus", "index_dir", "model", "backend", "index_type", "max_paragraphs", "reader",
-                "query_threads", "bench_out")
+APP_SETTINGS = ("host", "port", *Settings.LIBRARY, "bench_out")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

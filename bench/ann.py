@@ -183,6 +183,9 @@ def main() -> None:
     parser.add_argument("--model-cache-root", metavar="DIR", help="cache folder for the ONNX export (default: the user cache)")
     parser.add_argument("--out", metavar="FILE.json")
     args = parser.parse_args()
+    from qa import runtime
+
+    runtime.setup(verbose=False)  # offline hubs, one FAISS thread: as the CLI runs
     results = cmd_ann(args)
     if args.out:
         Path(args.out).write_text(json.dumps({"command": " ".join(sys.argv), "results": results}, indent=2))

@@ -25,6 +25,9 @@ QUESTIONS = 40
 
 def main() -> None:
     """Load the three backends, then time them in alternation and print medians."""
+    from qa import runtime
+
+    runtime.setup(verbose=False)
     root = Path(__file__).resolve().parent.parent
     passages = [passage_text(p) for c in chunk_corpus(load_corpus(root / "corpus")) for p in c.passages]
     questions = [q.question for q in load_queries(None)][:QUESTIONS]

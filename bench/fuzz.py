@@ -32,6 +32,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--index-dir", default=str(ROOT / "bench" / "out" / "index"))
     args = parser.parse_args()
+    from qa import runtime
+
+    runtime.setup(verbose=False)  # offline hubs, one FAISS thread: as the CLI runs
 
     engine = open_engine(Settings.load(corpus=DEFAULT_CORPUS, index_dir=args.index_dir))
     statuses: collections.Counter[str] = collections.Counter()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa import Settings, open_engine  # noqa: E402
+from qa import Settings, open_engine, runtime  # noqa: E402
+from qa.answering import gather  # noqa: E402
 from qa.conversation import Turn  # noqa: E402
 from qa.question import analyze  # noqa: E402
 from qa.reader import BIAS, FEATURES, WEIGHTS, read  # noqa: E402
@@ -57,7 +57,7 @@ def collect(name: str) -> list[dict]:
                 a = engine.ask(h, turns)
                 turns.append(Turn(h, tuple(c.passage_id for c in a.citations if not c.weak)))
             text = engine.question(q["question"]).text
-            _, _, vectors, hits = engine.gather(text, turns, "hybrid", 5, Filters(), engine.library, {})
+            _, _, vectors, hits = gather(engine.library, engine.encoder, text, turns, "hybrid", 5, Filters(), {})
             cands = read(engine.library, analyze(text), hits, vectors)
             out.append({"id": q["id"], "question": text, "X": np.array([c.features for c in cands]),
                         "y": np.array([holds(c.text, q["gold"]) for c in cands]),
@@ -99,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--c", type=float, default=0.01, help="inverse regularisation strength of the ranker")
     args = parser.parse_args()
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    runtime.setup(verbose=False)
     data = {name: collect(name) for name in SETS}
     for name, rows in data.items():
         reach = sum(bool(d["y"].any()) for d in rows)

@@ -133,8 +133,10 @@ LAST_TORCH_CPU_RATE = [0.0]
 
 def query_child(args: argparse.Namespace) -> None:
     """In a child process: open the saved index (timed), then ask the questions and print stage timings as JSON."""
-    from qa import Settings, open_engine
+    from qa import Settings, open_engine, runtime
     from qa.model import load_encoder
+
+    runtime.setup(verbose=False)  # one FAISS thread, as `python -m qa ask` runs
 
     began = time.perf_counter()
     settings = Settings.load(corpus=args.corpus, index_dir=args.index_dir, backend=args.backend)
@@ -275,6 +277,9 @@ def main() -> None:
     for flag in ("--corpus", "--index-dir", "--backend", "--questions"):
         q.add_argument(flag, required=True)
     args = parser.parse_args()
+    from qa import runtime
+
+    runtime.setup(verbose=False)  # offline hubs, one FAISS thread: as the CLI runs
     if args.command == "_query":
         query_child(args)
         return

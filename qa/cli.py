@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from qa import Settings, UserError
 from qa.commands import COMMANDS, EXIT_USER_ERROR
 
-LIBRARY = ("corpus", "index_dir", "model", "backend", "index_type", "sentences", "max_paragraphs", "reader", "query_threads")
-
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage mistake in one line and exits 2."""
@@ -20,7 +18,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    Settings.add_flags(parser, LIBRARY)
+    Settings.add_flags(parser, Settings.LIBRARY)
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -84,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(absolute, on the 0-1 scale, e.g. 0.02)")
     p.add_argument("--no-build", action="store_true", help="skip timing a fresh index build (saves the corpus's encoding time)")
     p.add_argument("--beir", metavar="DIR", help="benchmark on a BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv) "
-                   "instead; --index-dir then holds its vector cache (default ~/.cache/sourceqa/beir-<name>)")
+                   "instead; --index-dir then holds its vector cache (default <--cache-dir>/beir-<name>)")
     p.add_argument("--split", help="with --beir: the qrels split to score (default test; tune on train)")
     Settings.add_flags(p, ("cache_dir",))
     return parser

@@ -171,10 +171,10 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
     try:
         entry = engine.calibrate([q.question for q in queries if q.answerable],
                                  [q.question for q in queries if not q.answerable],
-                                 save=target if args.save is not None else None)
+                                 save=target if args.save is not None else None,
+                                 source=str(args.queries or "bench/queries/russia-taliban.jsonl"))
     except UserError as exc:
         raise UserError(f"{args.queries or 'the shipped set'}: {exc}") from None
-    entry["queries"] = str(args.queries or "bench/queries/russia-taliban.jsonl")
     if args.json:
         print_json(entry)
         return

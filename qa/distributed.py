@@ -1,7 +1,8 @@
 """`python -m qa index --ray [ADDRESS]`: reading, chunking and encoding as a Ray Data pipeline, on a local Ray or a cluster.
 
 Ray tasks read and chunk the files (a batch of files per task) and encoder actors (`map_batches` with a class) turn
-every passage into its vector and its sentences' vectors (pooled from the same pass, as a local build does). The
+every passage into its vector and its sentences' vectors (encoded alone or pooled from the same pass, as the
+`sentences` setting says, as a local build does). The
 vectors land in the index folder's embedding cache; the driver then builds the index exactly as a local build does,
 finding every vector in the cache, so both write the same passage ids, vectors, BM25 and FAISS files.
 """

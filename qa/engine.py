@@ -6,7 +6,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from embeddings import EmbeddingCache, Encoder
@@ -15,10 +14,10 @@ from qa.answering import answer_question
 from qa.calibration import GENERIC_QUESTIONS, fit_threshold, null_threshold, save_threshold, threshold_for
 from qa.chunking import Chunked, Passage, chunk_document
 from qa.conversation import history_turns
-from qa.corpus import Document, doc_id_for
+from qa.corpus import Document
 from qa.errors import UserError
 from qa.ingest import SUFFIX_LIST, body_key
-from qa.ingest.uploads import MAX_UPLOAD_BYTES, Upload, UploadStatus, save_upload
+from qa.ingest.uploads import MAX_UPLOAD_BYTES, Upload, UploadStatus, indexed, save_upload
 from qa.library import BuildReport, Library, Progress, index_chunks, versions
 from qa.model import is_model_of, load_encoder
 from qa.question import Question, clean_question, prepare_question
@@ -66,7 +65,9 @@ class Engine:
         self._library = loaded.library
         self.report: BuildReport = loaded.report
         self.reason = loaded.reason
-        self._fitted = threshold_for(self.encoder.model_id, self.settings.index_path)  # a calibrate --save applies now
+        # A threshold fitted with `calibrate --save` applies now; documents in memory have no index folder of their own.
+        folder = None if self.in_memory and self.settings.index_dir is None else self.settings.index_path
+        self._fitted = threshold_for(self.encoder.model_id, folder)
 
     @property
     def library(self) -> Library:
@@ -117,7 +118,7 @@ class Engine:
             report = None
             if any(r.status == UploadStatus.ADDED for r in results):
                 report = self.refresh(progress)
-                results = [_indexed(r, self.library, folder) for r in results]
+                results = [indexed(r, self.library.chunks) for r in results]
         return results, report
 
     # --- questions ------------------------------------------------------------------------------------------
@@ -179,18 +180,19 @@ class Engine:
         return answer_question(library, self.encoder, q, history_turns(history), mode=mode, k=k, filters=filters,
                                threshold=self.threshold(), reader=self.reader)
 
-    def calibrate(self, answerable: Sequence[str], off_topic: Sequence[str], save: Path | None = None) -> dict:
-        """Fit the "not in the sources" threshold on questions the articles answer and ones they do not.
-
-        With `save`, the threshold is written there (e.g. the index folder's calibration.json) and used from then on.
-        """
+    def calibrate(self, answerable: Sequence[str], off_topic: Sequence[str], save: Path | None = None,
+                  source: str = "") -> dict:
+        """Fit the "not in the sources" threshold on questions the articles answer and ones they do not (`source`
+        names the question set in the saved entry). With `save`, it is written there and this engine uses it."""
         try:
             entry = fit_threshold([self.ask(q).evidence for q in answerable], [self.ask(q).evidence for q in off_topic])
         except ValueError as exc:
             raise UserError(str(exc)) from None
+        if source:
+            entry["queries"] = source
         if save is not None:
             save_threshold(save, self.model_id, entry)
-            self._fitted = threshold_for(self.model_id, self.settings.index_path)
+            self._fitted = float(entry["threshold"])
         return {"model": self.model_id, **entry}
 
     # --- lookups --------------------------------------------------------------------------------------------
@@ -233,21 +235,6 @@ class Engine:
         return list(self.library.chunks)
 
 
-def _indexed(upload: Upload, library: Library, folder: Path) -> Upload:
-    """An added upload with the count of its paragraphs now in the index, and a warning when nothing of it is."""
-    if upload.status != UploadStatus.ADDED or upload.saved_as is None:
-        return upload
-    doc_id = doc_id_for(folder, folder / upload.saved_as)
-    chunk = next((c for c in library.chunks if c.article.doc_id == doc_id), None)
-    count = len(chunk.passages) if chunk else 0
-    message = upload.message
-    if count == 0:
-        why = sorted({d.reason for d in chunk.dropped}) if chunk else []
-        message += ("; but no paragraph of it is article prose, so nothing of it can be searched"
-                    + (f" (dropped as {', '.join(why)})" if why else "")
-                    + ": give each paragraph whole sentences, or put the title in a front matter")
-    return replace(upload, message=message, paragraphs=count)
-
 
 def open_engine(settings: Settings | None = None, *, documents: Iterable[Document] | None = None,
                 encoder: Encoder | None = None, progress: Progress | None = None, rebuild: bool = False,
@@ -255,12 +242,14 @@ def open_engine(settings: Settings | None = None, *, documents: Iterable[Documen
     """A ready engine: the settings' corpus folder loaded or built, or the `documents` given in memory indexed.
 
     `encoder` shares a model another engine already loaded (`engine.encoder`; ignored when the settings name another
-    model); `rebuild` ignores a saved index;
+    model); `rebuild` ignores a saved index (documents are always indexed afresh, from cached vectors);
     `ray` reads, chunks and encodes the folder on Ray first ("" starts a local Ray, else a cluster's address), and
     `engine.distributed` then says what Ray did.
     """
     settings = settings or Settings.load()
     summary = None
+    if documents is not None and ray is not None:
+        raise UserError("documents in memory are indexed in this process: open them without `ray`")
     if ray is not None:
         from qa.distributed import check_ray, embed_with_ray  # Ray is optional: imported only when asked for
 

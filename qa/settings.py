@@ -109,7 +109,7 @@ OPTIONS: tuple[Option, ...] = (
 )
 BY_FIELD: Mapping[str, Option] = {o.field: o for o in OPTIONS}
 # The library's own settings, shared by every command and the app (the others belong to one face).
-LIBRARY = ("corpus", "index_dir", "model", "backend", "index_type", "sentences", "max_paragraphs", "reader")
+LIBRARY = ("corpus", "index_dir", "model", "backend", "index_type", "sentences", "max_paragraphs", "reader", "query_threads")
 SEARCH = ("mode", "k")
 
 
@@ -135,6 +135,7 @@ class Settings:
 
     MODES: ClassVar[tuple[str, ...]] = MODES
     OPTIONS: ClassVar[tuple[Option, ...]] = OPTIONS
+    LIBRARY: ClassVar[tuple[str, ...]] = LIBRARY  # the settings every face takes (the others belong to one face)
 
     @property
     def index_path(self) -> Path:

@@ -19,6 +19,15 @@ from qa.settings import DEFAULT_CORPUS
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def runtime_set_up() -> None:
+    """The process set-up `python -m qa` and the app do (offline hubs, one FAISS thread), once for the whole session, so
+    no test's result or time depends on whether a command-line test ran before it."""
+    from qa import runtime
+
+    runtime.setup(verbose=False)
+
+
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
     """The bundled all-MiniLM-L6-v2, loaded once."""

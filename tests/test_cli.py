@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import assert_one_line_error
+from helpers import SMALL_QUERIES, assert_one_line_error
 
 
 def test_search_json_returns_passages_from_three_articles(cli):
@@ -54,3 +54,13 @@ def test_verify_refuses_files_that_hold_no_citations_in_one_line(cli, tmp_path):
             assert out.returncode == 0 and "no citations to verify" in out.stdout
         else:
             assert out.returncode == 2 and "not a citation: int" in out.stderr
+
+
+def test_calibrate_fits_and_saves_a_threshold_with_the_question_set_it_came_from(cli, tmp_path):
+    target = tmp_path / "calibration.json"
+    out = cli("calibrate", "--queries", str(SMALL_QUERIES), "--save", str(target), "--json")
+    assert out.returncode == 0, out.stderr
+    fitted = json.loads(out.stdout)
+    saved = json.loads(target.read_text())[fitted["model"]]
+    assert saved["threshold"] == fitted["threshold"] and saved["queries"] == str(SMALL_QUERIES)
+    assert saved["answerable"] > 0 and saved["off_topic"] > 0

@@ -8,17 +8,11 @@ from typing import Any
 from qa import Answer, Citation, Status
 from qa.types import AnswerSentence
 
-# Fields whose JSON name differs from the dataclass's.
-_RENAMED = {"paragraph": "n"}
-
 
 def _build(cls: type, data: dict[str, Any]) -> Any:
     """A dataclass from its JSON form; keys it does not know are ignored (an older or newer app wrote them)."""
     names = {f.name for f in fields(cls)}
-    values = {_RENAMED.get(k, k): v for k, v in data.items()}
-    if "highlights" in values and "highlights" in names:
-        values["highlights"] = tuple((int(h["start"]), int(h["end"])) for h in values["highlights"])
-    return cls(**{k: v for k, v in values.items() if k in names})
+    return cls(**{k: v for k, v in data.items() if k in names})
 
 
 def restore(data: object) -> Answer | None:
@@ -26,7 +20,7 @@ def restore(data: object) -> Answer | None:
     if not isinstance(data, dict):
         return None
     try:
-        citations = tuple(_build(Citation, c) for c in data.get("citations", ()))
+        citations = tuple(Citation.from_dict(c) for c in data.get("citations", ()))
         sentences = tuple(_build(AnswerSentence, s) for s in data.get("sentences", ()))
         return Answer(question=str(data["question"]), status=Status(str(data["status"])), sentences=sentences,
                       citations=citations, message=str(data.get("message", "")),

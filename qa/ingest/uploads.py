@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from embeddings.files import atomic_write, slug
 from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, extract
@@ -74,3 +76,20 @@ def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload
     known.add(key)
     return Upload(display, target.name, UploadStatus.ADDED, f"{display}: saved as {target.name}")
 
+
+
+def indexed(upload: Upload, articles: Iterable[Any]) -> Upload:
+    """An added upload with the count of its paragraphs now in the index (`articles`: the library's article views),
+    and a warning when nothing of it is."""
+    if upload.status != UploadStatus.ADDED or upload.saved_as is None:
+        return upload
+    doc_id = Path(upload.saved_as).with_suffix("").as_posix()  # saved at the top of the corpus folder
+    chunk = next((c for c in articles if c.article.doc_id == doc_id), None)
+    count = len(chunk.passages) if chunk else 0
+    message = upload.message
+    if count == 0:
+        why = sorted({d.reason for d in chunk.dropped}) if chunk else []
+        message += ("; but no paragraph of it is article prose, so nothing of it can be searched"
+                    + (f" (dropped as {', '.join(why)})" if why else "")
+                    + ": give each paragraph whole sentences, or put the title in a front matter")
+    return replace(upload, message=message, paragraphs=count)

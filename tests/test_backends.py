@@ -14,7 +14,6 @@ import pytest
 
 from embeddings import Encoder
 from embeddings import onnx as onnx_export
-from embeddings.encoder import default_cache_dir
 from qa.library import passage_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,10 +84,11 @@ def test_failed_export_falls_back_to_torch(tmp_path, monkeypatch, caplog):
 def test_cli_query_path_imports_no_torch(engine, encoder):
     """With the export in the index folder, `ask` imports neither torch, transformers, sklearn nor gradio."""
     env = {**os.environ, "SOURCEQA_CORPUS": str(engine.settings.corpus), "SOURCEQA_INDEX_DIR": str(engine.settings.index_path)}
-    # The export the session's encoder made, put where `ask` looks for it (the index folder), as a first run would.
-    target = engine.settings.model_cache / "onnx"
+    # The export the session's encoder uses, put where `ask` looks for it (the index folder), as a first run would.
+    export = Path(encoder._onnx.path).parent
+    target = engine.settings.model_cache / "onnx" / export.name
     if not target.exists():
-        shutil.copytree(default_cache_dir() / "onnx", target)
+        shutil.copytree(export, target)
     run = subprocess.run([sys.executable, "-X", "importtime", "-m", "qa", "ask", "Why does Russia engage the Taliban?"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]

@@ -1,9 +1,11 @@
-"""Text normalisation for matching: the original text is always what is displayed and cited."""
+"""Text helpers: normalisation for matching (the original text is always what is displayed and cited), safe names."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from embeddings.files import slug as slug  # one slug for every file name the project makes
 
 _QUOTES = str.maketrans(
     {

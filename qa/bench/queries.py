@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa import UserError
+from qa.text import fold  # gold snippets match whatever quotes, dashes and spaces the article used
 
 if TYPE_CHECKING:
     from qa.types import Passage
@@ -18,22 +17,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_QUERIES = ROOT / "bench" / "queries" / "russia-taliban.jsonl"
 QueryFiles = str | Path | Sequence[str | Path] | None
-
-# Gold snippets match whatever quotes, dashes and spaces the article used.
-_PUNCTUATION = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
-    "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"', "\u2013": "-", "\u2014": "-",
-    "\u2012": "-", "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u200b": "",
-    "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": "",
-})
-_SPACE = re.compile(r"\s+")
-
-
-def fold(text: str) -> str:
-    """The matching key of a text: NFKC, straight quotes, ASCII dashes, one space per whitespace run, casefolded."""
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION)
-    return _SPACE.sub(" ", text).strip().casefold()
-
 
 def _paths(path: QueryFiles) -> list[Path]:
     """The files of a question set (default: the shipped set for the bundled corpus)."""

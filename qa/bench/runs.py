@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ from qa import Settings, UserError
 from qa.bench import markdown
 from qa.bench.charts import draw_charts
 from qa.bench.model import BenchReport, Delta, compare
+from qa.text import slug as text_slug
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
@@ -20,8 +20,8 @@ LATEST = "latest"
 
 
 def slug(text: str, fallback: str = "run") -> str:
-    """A file-name-safe form of a name (run folders, BEIR datasets): letters, digits, `.`, `_` and `-`."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:60] or fallback
+    """A file-name-safe form of a name (run folders, BEIR datasets), at most 60 characters, `fallback` when empty."""
+    return text_slug(text, limit=60) or fallback
 
 
 def out_root(settings: Settings | None = None) -> Path:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
+import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from embeddings.files import atomic_write, slug
 
 log = logging.getLogger("qa")
+# Rows written at a time when the cache is saved.
+_BLOCK = 4096
 
 
 def text_key(text: str) -> str:
@@ -68,13 +71,27 @@ class EmbeddingCache:
         keeps them; cheap because only the new rows are written. `save` folds the shards into the main file."""
         if not self._fresh:
             return
-        keys = np.array(self._fresh, dtype="U64")
-        buffer = io.BytesIO()
-        np.savez(buffer, keys=keys, vectors=np.stack([self._rows[k] for k in self._fresh]))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path.with_name(f"{self.path.stem}.part-{len(self._shards()):06d}-{text_key(self._fresh[0])[:8]}.npz"),
-                     buffer.getvalue())
+                     lambda handle: self._write(handle, self._fresh))
         self._fresh = []
+
+    def _write(self, handle: BinaryIO, keys: Sequence[str]) -> None:
+        """The vectors of `keys` as an `.npz` (what np.savez writes, read back by np.load), written a block at a time.
+
+        Not np.savez: it needs the whole (n, dim) array in memory, a second copy of every vector the cache holds
+        (600 MB for a 100k-passage archive) on top of the rows themselves.
+        """
+        n = len(keys)
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            for name, dtype, shape in (("keys", np.dtype("<U64"), (n,)), ("vectors", np.dtype("<f4"), (n, self.dim))):
+                with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape}
+                    np.lib.format.write_array_header_1_0(member, header)
+                    for start in range(0, n, _BLOCK):
+                        block = keys[start:start + _BLOCK]
+                        rows = np.array(block, dtype=dtype) if name == "keys" else np.stack([self._rows[k] for k in block])
+                        member.write(rows.astype(dtype, copy=False).tobytes())
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -95,28 +112,30 @@ class EmbeddingCache:
                 out[i] = row
         return out, missing
 
-    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
-        """Remember vectors for keys."""
+    def put(self, keys: Sequence[str], vectors: np.ndarray | Sequence[np.ndarray]) -> None:
+        """Remember vectors for keys (float32 rows are kept as given, views included: no copy is made)."""
         for key, vector in zip(keys, vectors):
             self._rows[key] = np.asarray(vector, dtype=np.float32)
             self._fresh.append(key)
         self._dirty = self._dirty or len(keys) > 0
 
-    def save(self, keep: Iterable[str] | None = None) -> None:
-        """Write the cache atomically; with `keep`, forget entries outside it once the cache has grown large."""
+    def save(self, keep: Iterable[str] | None = None, release: bool = False) -> None:
+        """Write the cache atomically; with `keep`, forget entries outside it once the cache has grown large; with
+        `release`, then let go of the rows held in memory (the file keeps them; open the cache again to look up)."""
         if keep is not None:
             keep = set(keep)
             if len(self._rows) > 2 * len(keep) + 1000:
                 self._rows = {k: v for k, v in self._rows.items() if k in keep}
                 self._dirty = True
-        if not self._dirty:
-            return
-        keys = np.array(sorted(self._rows), dtype="U64")
-        vectors = np.stack([self._rows[k] for k in keys]) if len(keys) else np.zeros((0, self.dim), np.float32)
-        buffer = io.BytesIO()
-        np.savez(buffer, keys=keys, vectors=vectors)
+        if self._dirty:
+            self._save()
+        if release:
+            self._rows = {}
+
+    def _save(self) -> None:
+        keys = sorted(self._rows)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, buffer.getvalue())
+        atomic_write(self.path, lambda handle: self._write(handle, keys))
         self._dirty = False
         self._fresh = []
         for shard in self._shards():

@@ -6,7 +6,9 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -21,8 +23,9 @@ class IndexFileError(Exception):
     """A saved index file is missing, truncated or corrupt, and must be rebuilt."""
 
 
-def atomic_write(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder, fsync, then rename over it."""
+def atomic_write(path: str | Path, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Write `data` (bytes, or a function that writes to the open file: large contents are streamed rather than
+    built in memory first) to `path` through a temporary file in the same folder, fsync, then rename over it."""
     target = Path(path)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     # Created like a plain open() would (0666 less the umask), unlike mkstemp's 0600, without reading the process
@@ -30,7 +33,10 @@ def atomic_write(path: str | Path, data: bytes) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)

@@ -131,14 +131,16 @@ class VectorIndex:
 
     def save(self, path: str | Path) -> None:
         """Write the index to `path` atomically."""
-        atomic_write(path, faiss.serialize_index(self._index).tobytes())
+        # Streamed: serialize_index would hold two more copies of a large index in memory while saving.
+        atomic_write(path, lambda handle: faiss.write_index(self._index, faiss.PyCallbackIOWriter(handle.write)))
 
     @classmethod
     def load(cls, path: str | Path, kind: str) -> VectorIndex:
         """Read an index written by `save`; a damaged file raises IndexFileError."""
         try:
-            data = np.fromfile(path, dtype=np.uint8)
-            index = faiss.deserialize_index(data)
+            # Streamed from the open file, not read whole first (that copy doubled a large index's memory at load).
+            with open(path, "rb") as handle:
+                index = faiss.read_index(faiss.PyCallbackIOReader(handle.read))
         except (OSError, RuntimeError, ValueError) as exc:
             raise IndexFileError(f"{path}: cannot be read as a FAISS index ({str(exc).splitlines()[0][:120]})") from exc
         if isinstance(index, faiss.IndexIVF):

@@ -138,16 +138,17 @@ def embed(plans: Sequence[PassagePlan], encoder: Encoder, cache: EmbeddingCache,
             vectors, sentences = encode_plans(encoder, [plans[i] for i in part], report, known)
             keys, rows = [], []
             for n, (i, v, s) in enumerate(zip(part, vectors, sentences)):
+                # The cache is given views of the rows just filled in, so it holds no second copy of the vectors.
                 if i in missing:
                     p_vectors[i] = v
                     keys.append(plans[i].key)
-                    rows.append(v)
+                    rows.append(p_vectors[i])
                 for j, key in enumerate(plans[i].sentence_keys):
                     if (n, j) not in known:
                         s_vectors[starts[i] + j] = s[j]
                         keys.append(key)
-                        rows.append(s[j])
-            cache.put(keys, np.asarray(rows, dtype=np.float32).reshape(len(keys), encoder.dim))
+                        rows.append(s_vectors[starts[i] + j])
+            cache.put(keys, rows)
             made += len(keys)
             if len(todo) > CHECKPOINT_TEXTS:
                 cache.checkpoint()

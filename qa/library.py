@@ -187,6 +187,14 @@ def versions() -> dict[str, str]:
 
 
 
+def _save_cache(cache: EmbeddingCache) -> None:
+    """Save the embedding cache as soon as the vectors are made and drop its rows (views of the build's arrays)."""
+    try:
+        cache.save(release=True)
+    except OSError as exc:  # the library's own save reports a folder that cannot be written; keep the rows for it
+        log.debug("embedding cache not saved yet: %s", exc)
+
+
 def index_chunks(
     chunks: tuple[Chunked, ...],
     folder: str,
@@ -213,9 +221,14 @@ def index_chunks(
                   sentences) for i, p in enumerate(passages)]
     p_texts = [p.text for p in plans]
     p_vectors, s_vectors, embedded = embed(plans, encoder, cache, progress)
+    _save_cache(cache)
     lexical = LexicalIndex.build(p_texts)
+    # Each array is let go once FAISS has its copy, so a large archive's vectors are not held twice (or, with the
+    # cache's views of them, three times) while the indexes are built and saved.
     vectors = VectorIndex.build(p_vectors, index_type)
+    del p_vectors
     sentence_vectors = VectorIndex.build(s_vectors, index_type)
+    del s_vectors
     seconds = time.perf_counter() - began
     expected = expected_for(chunks, encoder.model_id, index_type, sentences)
     manifest = Manifest(

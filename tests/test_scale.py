@@ -164,3 +164,25 @@ def test_sentence_mode_is_part_of_the_recipe(monkeypatch):
     monkeypatch.setenv("SOURCEQA_SENTENCES", "both")
     with pytest.raises(UserError, match=r"'both' is not one of alone, pooled \(--sentences / SOURCEQA_SENTENCES"):
         Settings.load()
+
+
+def test_cache_keeps_views_and_streams_a_file_np_load_reads(tmp_path, monkeypatch):
+    """The cache holds no copy of the rows a build gives it, and writes its file a block at a time."""
+    from embeddings import EmbeddingCache
+    from embeddings import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_BLOCK", 7)  # several blocks, the last one partial
+    rows = np.random.default_rng(2).normal(size=(30, 16)).astype(np.float32)
+    keys = [f"key-{i}" for i in range(30)]
+    cache = EmbeddingCache(tmp_path, "some/model", 16)
+    cache.put(keys[:20], list(rows[:20]))
+    assert np.shares_memory(cache._rows["key-3"], rows)
+    cache.checkpoint()
+    cache.put(keys[20:], rows[20:])
+    cache.save(release=True)
+    assert len(cache) == 0 and not list(tmp_path.glob("*.part-*"))
+    order = sorted(range(30), key=lambda i: keys[i])
+    with np.load(cache.path, allow_pickle=False) as data:
+        assert list(data["keys"]) == [keys[i] for i in order] and np.array_equal(data["vectors"], rows[order])
+    vectors, missing = EmbeddingCache(tmp_path, "some/model", 16).lookup([*keys, "unknown"])
+    assert missing == [30] and np.array_equal(vectors[:30], rows)

@@ -222,9 +222,12 @@ def index_chunks(
     p_texts = [p.text for p in plans]
     p_vectors, s_vectors, embedded = embed(plans, encoder, cache, progress)
     _save_cache(cache)
+    # What is no longer needed is let go as soon as it is not (plans hold every sentence's text and key; each array
+    # once FAISS has its copy), so a large archive's vectors are not held twice, or with the cache's views of them
+    # three times, while the indexes are built and saved.
+    del plans
     lexical = LexicalIndex.build(p_texts)
-    # Each array is let go once FAISS has its copy, so a large archive's vectors are not held twice (or, with the
-    # cache's views of them, three times) while the indexes are built and saved.
+    del p_texts
     vectors = VectorIndex.build(p_vectors, index_type)
     del p_vectors
     sentence_vectors = VectorIndex.build(s_vectors, index_type)

@@ -222,9 +222,9 @@ def index_chunks(
     p_texts = [p.text for p in plans]
     p_vectors, s_vectors, embedded = embed(plans, encoder, cache, progress)
     _save_cache(cache)
-    # What is no longer needed is let go as soon as it is not (plans hold every sentence's text and key; each array
-    # once FAISS has its copy), so a large archive's vectors are not held twice, or with the cache's views of them
-    # three times, while the indexes are built and saved.
+    # Each large object is dropped once nothing needs it: the plans (every sentence's text and key) now, each vector
+    # array once FAISS has its copy. A large archive's vectors are then not held twice (three times counting the
+    # cache's views of them) while the indexes are built and saved.
     del plans
     lexical = LexicalIndex.build(p_texts)
     del p_texts

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.scale import beir_docs, percentiles
+from bench.beir_corpus import beir_docs
+from bench.scale import percentiles
 
 SWEEP = {"hnsw": (64, 128, 256, 512, 1024), "ivf": (8, 16, 32, 64, 128, 256)}
 

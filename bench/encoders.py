@@ -4,8 +4,8 @@
 
 Rounds alternate the backends (passages/s of a whole-corpus encode, then the passages' sentences each on its own, as
 a build's second pass encodes them, then each question through every backend in turn), so a busy spell slows all of
-them alike; medians are printed as JSON. With --beir, the passages are N of bench/scale.py's (a BEIR corpus's
-abstracts cut into paragraphs) instead of the bundled ones.
+them alike; medians are printed as JSON. With --beir, the passages are N of bench/beir_corpus.py's (a BEIR
+corpus's abstracts cut into paragraphs, as bench/scale.py builds) instead of the bundled ones.
 """
 import argparse
 import json
@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from embeddings import Encoder
 from embeddings.encoder import default_cache_dir
 from qa.bench.queries import load_queries
@@ -33,7 +32,7 @@ def main() -> None:
     from qa import runtime
 
     parser = argparse.ArgumentParser(prog="python bench/encoders.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--beir", metavar="DIR", help="take the passages from this BEIR dataset (bench/scale.py's cut)")
+    parser.add_argument("--beir", metavar="DIR", help="take the passages from this BEIR dataset (bench/beir_corpus.py)")
     parser.add_argument("--size", type=int, default=800, help="passages with --beir (default 800)")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args()
@@ -43,7 +42,7 @@ def main() -> None:
     if args.beir:
         import tempfile
 
-        from scale import beir_docs, write_corpus
+        from bench.beir_corpus import beir_docs, write_corpus
 
         corpus = Path(tempfile.mkdtemp(prefix="encoders-")) / "corpus"
         write_corpus(beir_docs(Path(args.beir)), args.size, corpus)

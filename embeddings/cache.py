@@ -23,6 +23,16 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _write_npy(archive: zipfile.ZipFile, name: str, dtype: str, shape: tuple[int, ...], blocks: Iterable[np.ndarray]
+               ) -> None:
+    """One array of an `.npz`, as np.save writes it, from blocks of its rows."""
+    with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": shape}
+        np.lib.format.write_array_header_1_0(member, header)
+        for block in blocks:
+            member.write(block.tobytes())
+
+
 class EmbeddingCache:
     """A persistent map from text hash to vector for one model, stored as one `.npz` (no pickle)."""
 
@@ -83,15 +93,11 @@ class EmbeddingCache:
         (600 MB for a 100k-passage archive) on top of the rows themselves.
         """
         n = len(keys)
+        starts = range(0, n, _BLOCK)
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-            for name, dtype, shape in (("keys", np.dtype("<U64"), (n,)), ("vectors", np.dtype("<f4"), (n, self.dim))):
-                with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape}
-                    np.lib.format.write_array_header_1_0(member, header)
-                    for start in range(0, n, _BLOCK):
-                        block = keys[start:start + _BLOCK]
-                        rows = np.array(block, dtype=dtype) if name == "keys" else np.stack([self._rows[k] for k in block])
-                        member.write(rows.astype(dtype, copy=False).tobytes())
+            _write_npy(archive, "keys", "<U64", (n,), (np.array(keys[i:i + _BLOCK], "<U64") for i in starts))
+            _write_npy(archive, "vectors", "<f4", (n, self.dim),
+                       (np.stack([self._rows[k] for k in keys[i:i + _BLOCK]]).astype("<f4", copy=False) for i in starts))
 
     def __len__(self) -> int:
         return len(self._rows)

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from qa.errors import UserError
-from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, extract, source_text
+from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, doc_id_for, extract, source_text
 from qa.ingest.text import parse_text
 
 log = logging.getLogger("qa")
@@ -95,11 +95,6 @@ def read_article(path: Path, doc_id: str, data: bytes | None = None) -> tuple[Ar
     """Read a file of any supported format (or `data`, its bytes) as an Article; Unreadable says why it cannot be."""
     got = extract(path, data, str(path) if data is None else None)
     return _article(path, doc_id, got), list(got.warnings)
-
-
-def doc_id_for(folder: Path, path: Path) -> str:
-    """A file's article id: its path inside the folder, without the suffix, with '/' separators."""
-    return path.relative_to(folder).with_suffix("").as_posix()
 
 
 def corpus_files(folder: Path) -> list[Path]:

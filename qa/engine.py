@@ -118,7 +118,7 @@ class Engine:
             report = None
             if any(r.status == UploadStatus.ADDED for r in results):
                 report = self.refresh(progress)
-                results = [indexed(r, self.library.chunks) for r in results]
+                results = [indexed(r, self.library.chunks, folder) for r in results]
         return results, report
 
     # --- questions ------------------------------------------------------------------------------------------
@@ -233,7 +233,6 @@ class Engine:
     def articles(self) -> list[Chunked]:
         """Every article with its passages and what was left out, in corpus order."""
         return list(self.library.chunks)
-
 
 
 def open_engine(settings: Settings | None = None, *, documents: Iterable[Document] | None = None,

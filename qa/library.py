@@ -185,8 +185,6 @@ def versions() -> dict[str, str]:
     return out
 
 
-
-
 def _save_cache(cache: EmbeddingCache) -> None:
     """Save the embedding cache as soon as the vectors are made and drop its rows (views of the build's arrays)."""
     try:

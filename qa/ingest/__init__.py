@@ -131,3 +131,8 @@ def clear_cache() -> None:
 def body_key(text: str, body_start: int) -> str:
     """What makes two files the same article: the hash of their normalised bodies (front matter aside)."""
     return hashlib.sha256(fold(text[body_start:]).encode()).hexdigest()
+
+
+def doc_id_for(folder: Path, path: Path) -> str:
+    """A file's article id: its path inside the folder, without the suffix, with '/' separators."""
+    return path.relative_to(folder).with_suffix("").as_posix()

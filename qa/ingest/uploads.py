@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.files import atomic_write, slug
-from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, extract
+from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, doc_id_for, extract
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -77,13 +77,12 @@ def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload
     return Upload(display, target.name, UploadStatus.ADDED, f"{display}: saved as {target.name}")
 
 
-
-def indexed(upload: Upload, articles: Iterable[Any]) -> Upload:
-    """An added upload with the count of its paragraphs now in the index (`articles`: the library's article views),
-    and a warning when nothing of it is."""
+def indexed(upload: Upload, articles: Iterable[Any], folder: Path) -> Upload:
+    """An added upload with the count of its paragraphs now in the index (`articles`: the library's article views
+    of the corpus `folder`), and a warning when nothing of it is."""
     if upload.status != UploadStatus.ADDED or upload.saved_as is None:
         return upload
-    doc_id = Path(upload.saved_as).with_suffix("").as_posix()  # saved at the top of the corpus folder
+    doc_id = doc_id_for(folder, folder / upload.saved_as)
     chunk = next((c for c in articles if c.article.doc_id == doc_id), None)
     count = len(chunk.passages) if chunk else 0
     message = upload.message

@@ -1,10 +1,14 @@
-"""Fit the reader's sentence weights on one question set and test them on another (and both ways round).
+"""Fit the reader on the news corpora's questions, test it on the corpus it was not fitted on, and write the fit.
 
-    python bench/reader_fit.py            # features of every candidate sentence of both corpora, fitted each way
+    python bench/reader_fit.py                              # the built-in reader's weights, fitted each way round
+    python bench/reader_fit.py --model models/reader        # the trained reader: its logit beside the built-in signals
+    python bench/reader_fit.py --model models/reader --write   # ...and the fit and thresholds into models/reader/reader.json
 
-For each answerable question the reader's candidates (sentences of the top passages) are labelled by whether they
-contain a gold snippet; a logistic regression on the reader's features is fitted on one corpus and scored by
-top-1 accuracy (the first sentence holds the answer) on the other.
+For each question the reader's candidates (sentences of the top passages) are labelled by whether they contain a
+gold snippet. The built-in fit is a pairwise logistic regression on the reader's features, scaled (Platt) into a
+probability; with --model the model's logit for the built-in reader's best `rescored` sentences is one more feature.
+Then two thresholds on the best sentence's probability: below `abstain` a question is not in the sources (at most one
+answerable question per corpus below it), below `answered` it is partial (chosen for the near-topic questions).
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa import Settings, open_engine, runtime  # noqa: E402
-from qa.answering import gather  # noqa: E402
+from qa.answering import analyses, gather  # noqa: E402
 from qa.conversation import Turn  # noqa: E402
 from qa.question import analyze  # noqa: E402
-from qa.reader import BIAS, FEATURES, WEIGHTS, read  # noqa: E402
+from qa.reader import BIAS, FEATURES, WEIGHTS, read, reading_depth  # noqa: E402
+from qa.reader_model import FIT_FILE, ReaderModel  # noqa: E402
 from qa.retrieve import Filters  # noqa: E402
 from qa.text import fold  # noqa: E402
 
@@ -32,6 +37,7 @@ SETS = {
     "russia-taliban": (ROOT / "corpus", ["russia-taliban.jsonl", "near-topic.jsonl", "russia-taliban-followups.jsonl"]),
     "other-news": (ROOT / "bench" / "corpora" / "other-news", ["other-news.jsonl", "other-news-near-topic.jsonl"]),
 }
+RESCORED = 16
 
 
 def holds(sentence: str, gold: list[str]) -> bool:
@@ -40,79 +46,177 @@ def holds(sentence: str, gold: list[str]) -> bool:
     return any(fold(g) in s or (len(s) > 30 and s in fold(g)) for g in gold)
 
 
-def collect(name: str) -> list[dict]:
-    """Candidate features and labels for every answerable question of one corpus."""
-    corpus, files = SETS[name]
-    engine = open_engine(replace(Settings.load(), corpus=corpus, index_dir=None))
+def kind(q: dict) -> str:
+    """answerable, near (written to look answerable, not answered) or off (another subject)."""
+    if q.get("gold"):
+        return "answerable"
+    return "off" if q.get("type") == "offtopic" else "near"
+
+
+def collect(name: str, model: ReaderModel | None, corpus: Path | None = None, files: list[Path] | None = None) -> list[dict]:
+    """Candidate features, model logits and labels for every question of one corpus."""
+    if corpus is None:
+        corpus, names = SETS[name]
+        files = [ROOT / "bench" / "queries" / f for f in names]
+    engine = open_engine(replace(Settings.load(), corpus=corpus, index_dir=None, reader="builtin"))
     out = []
-    for f in files:
-        for line in (ROOT / "bench" / "queries" / f).read_text().splitlines():
+    for f in files or []:
+        for line in Path(f).read_text().splitlines():
             if not line.strip():
                 continue
             q = json.loads(line)
-            if not q.get("gold"):
-                continue
             turns: list[Turn] = []
             for h in q.get("history", []):
                 a = engine.ask(h, turns)
                 turns.append(Turn(h, tuple(c.passage_id for c in a.citations if not c.weak)))
             text = engine.question(q["question"]).text
-            _, _, vectors, hits = gather(engine.library, engine.encoder, text, turns, "hybrid", 5, Filters(), {})
-            cands = read(engine.library, analyze(text), hits, vectors)
-            out.append({"id": q["id"], "question": text, "X": np.array([c.features for c in cands]),
-                        "y": np.array([holds(c.text, q["gold"]) for c in cands]),
+            own = analyze(text)
+            depth = reading_depth(own.wants)
+            follow, searched, vectors, hits = gather(engine.library, engine.encoder, text, turns, "hybrid", 5,
+                                                     Filters(), {}, depth)
+            analysis, _ = analyses(own, searched if follow else text)
+            cands = read(engine.library, analysis, hits, vectors, depth)[:RESCORED]
+            logits = model.model.logits(analysis.text, [c.text for c in cands]) if model else np.zeros(len(cands))
+            out.append({"id": q["id"], "question": text, "kind": kind(q), "wants": str(own.wants),
+                        "X": np.array([c.features for c in cands]).reshape(len(cands), len(FEATURES)),
+                        "z": np.asarray(logits, dtype=float),
+                        "y": np.array([holds(c.text, q.get("gold", [])) for c in cands], dtype=bool),
                         "texts": [c.text for c in cands]})
     return out
 
 
-def top1(data: list[dict], w: np.ndarray, b: float) -> float:
-    """Share of questions whose best-scored candidate holds the answer."""
-    hits = [bool(d["y"][int(np.argmax(d["X"] @ w + b))]) if len(d["y"]) else False for d in data]
+def design(d: dict, with_model: bool) -> np.ndarray:
+    """The fit's inputs for one question's candidates: the built-in features, and the model's logit."""
+    return np.column_stack([d["X"], d["z"]]) if with_model else d["X"]
+
+
+def top1(data: list[dict], w: np.ndarray, b: float, with_model: bool) -> float:
+    """Share of answerable questions whose best-scored candidate holds the answer."""
+    rows = [d for d in data if d["kind"] == "answerable"]
+    hits = [bool(d["y"][int(np.argmax(design(d, with_model) @ w + b))]) if len(d["y"]) else False for d in rows]
     return sum(hits) / max(1, len(hits))
 
 
-def fit(data: list[dict], c: float = 0.01) -> tuple[np.ndarray, float]:
+def fit(data: list[dict], with_model: bool, c: float = 0.01) -> tuple[np.ndarray, float]:
     """Pairwise logistic regression (each answering sentence against each other candidate of its question), for
-    ranking; then a Platt scaling of that score over all candidates, so the score reads as a probability."""
+    ranking; then a Platt scaling of that score over all candidates of every question, so it reads as a probability."""
     from sklearn.linear_model import LogisticRegression  # offline fitting only: the app never imports sklearn
 
     pairs, labels = [], []
     for d in data:
-        if not d["y"].any() or d["y"].all():
+        if d["kind"] != "answerable" or not d["y"].any() or d["y"].all():
             continue
-        for good in d["X"][d["y"]]:
-            for bad in d["X"][~d["y"]]:
+        X = design(d, with_model)
+        for good in X[d["y"]]:
+            for bad in X[~d["y"]]:
                 pairs += [good - bad, bad - good]
                 labels += [1, 0]
     ranker = LogisticRegression(C=c, fit_intercept=False, max_iter=5000).fit(np.array(pairs), np.array(labels))
     w = ranker.coef_[0]
+    # Near-topic and off-topic questions' sentences are negatives too: the probability must fall where none answers.
     rows = [d for d in data if len(d["y"])]
-    s = np.concatenate([d["X"] @ w for d in rows]).reshape(-1, 1)
+    s = np.concatenate([design(d, with_model) @ w for d in rows]).reshape(-1, 1)
     y = np.concatenate([d["y"] for d in rows])
     platt = LogisticRegression(C=1.0, max_iter=2000).fit(s, y)
     scale = float(platt.coef_[0][0])
     return w * scale, float(platt.intercept_[0])
 
 
+def best_scores(data: list[dict], w: np.ndarray, b: float, with_model: bool) -> list[tuple[str, float, bool]]:
+    """(kind, best probability, whether that sentence holds the answer) per question."""
+    out = []
+    for d in data:
+        if not len(d["y"]):
+            out.append((d["kind"], 0.0, False))
+            continue
+        p = 1 / (1 + np.exp(-(design(d, with_model) @ w + b)))
+        i = int(np.argmax(p))
+        out.append((d["kind"], float(p[i]), bool(d["y"][i])))
+    return out
+
+
+def thresholds(scores_by_corpus: dict[str, list[tuple[str, float, bool]]], near_goal: float = 0.7) -> tuple[float, float]:
+    """(abstain, answered): the highest abstain with at most one answerable question below it in every corpus; the
+    lowest answered catching `near_goal` of near-topic questions in every corpus (or the highest that keeps answerable
+    questions' partial share under a half)."""
+    abstain = 1.0
+    for scores in scores_by_corpus.values():
+        answerable = sorted(s for k, s, _ in scores if k == "answerable")
+        abstain = min(abstain, answerable[1] if len(answerable) > 1 else 0.0)
+    abstain = max(0.0, abstain - 1e-6)
+    answered = 0.0
+    for scores in scores_by_corpus.values():
+        near = sorted(s for k, s, _ in scores if k == "near")
+        if near:
+            answered = max(answered, near[min(len(near) - 1, int(np.ceil(near_goal * len(near))) - 1)] + 1e-6)
+    cap = min(float(np.quantile([s for k, s, _ in scores if k == "answerable"], 0.5))
+              for scores in scores_by_corpus.values())
+    return abstain, max(abstain, min(answered, cap))
+
+
+def report(name: str, scores: list[tuple[str, float, bool]], abstain: float, answered: float) -> str:
+    """How the thresholds split one corpus's questions, and a reliability table of the best sentence's probability."""
+    ans = [(s, r) for k, s, r in scores if k == "answerable"]
+    near = [s for k, s, _ in scores if k == "near"]
+    lines = [f"{name}: false abstentions {sum(s < abstain for s, _ in ans)} of {len(ans)}, answerable partial "
+             f"{sum(abstain <= s < answered for s, _ in ans)}, near-topic partial or abstain "
+             f"{sum(s < answered for s in near)} of {len(near)}"]
+    for lo, hi in ((0.0, 0.2), (0.2, 0.5), (0.5, 0.8), (0.8, 1.01)):
+        inside = [r for s, r in ans if lo <= s < hi]
+        if inside:
+            lines.append(f"  support {lo:.1f}-{min(hi, 1.0):.1f}: {len(inside)} answers, right {sum(inside) / len(inside):.3f}")
+    return "\n".join(lines)
+
+
 def main() -> None:
-    """Collect both corpora, then report reachable answers, the shipped weights and each fit."""
+    """Collect both corpora, then report each fit fitted on one corpus and tested on the other, and on both."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--c", type=float, default=0.01, help="inverse regularisation strength of the ranker")
+    parser.add_argument("--model", metavar="DIR", help="a trained reader folder (model.onnx, tokenizer.json) to fit with")
+    parser.add_argument("--write", action="store_true", help="with --model: write the fit fitted on both corpora to DIR/reader.json")
+    parser.add_argument("--test", nargs="+", metavar="CORPUS QUERIES...", help="also score a corpus never fitted on: "
+                        "its folder, then its question files")
     args = parser.parse_args()
     runtime.setup(verbose=False)
-    data = {name: collect(name) for name in SETS}
+    model = ReaderModel(args.model) if args.model else None
+    with_model = model is not None
+    data = {name: collect(name, model) for name in SETS}
+    if args.test:
+        data["held-out"] = collect("held-out", model, Path(args.test[0]), [Path(f) for f in args.test[1:]])
+    fitted = [n for n in data if n != "held-out"]
     for name, rows in data.items():
-        reach = sum(bool(d["y"].any()) for d in rows)
-        print(f"{name}: {len(rows)} answerable questions, gold among candidates for {reach}")
-        print(f"  shipped weights: first sentence right {top1(rows, WEIGHTS, BIAS):.3f}")
-    both = data["russia-taliban"] + data["other-news"]
+        answerable = [d for d in rows if d["kind"] == "answerable"]
+        reach = sum(bool(d["y"].any()) for d in answerable)
+        print(f"{name}: {len(answerable)} answerable questions, gold among the {RESCORED} read for {reach}; "
+              f"built-in weights as shipped: first sentence right {top1(rows, WEIGHTS, BIAS, False):.3f}")
     for train, test in (("russia-taliban", "other-news"), ("other-news", "russia-taliban")):
-        w, b = fit(data[train], args.c)
-        print(f"fit on {train}: train {top1(data[train], w, b):.3f}, test on {test} {top1(data[test], w, b):.3f}")
-    w, b = fit(both, args.c)
-    print(f"fit on both: {top1(data['russia-taliban'], w, b):.3f} / {top1(data['other-news'], w, b):.3f}")
-    print("weights:", ", ".join(f"{n}={v:.2f}" for n, v in zip(FEATURES, w)), f"bias={b:.2f}")
-    print("as code: WEIGHTS = np.array([" + ", ".join(f"{v:.3f}" for v in w) + f"])\nBIAS = {b:.3f}")
+        for m in ((False, True) if with_model else (False,)):
+            w, b = fit(data[train], m, args.c)
+            print(f"{'trained' if m else 'built-in'} fit on {train}: train {top1(data[train], w, b, m):.3f}, "
+                  f"test on {test} {top1(data[test], w, b, m):.3f}")
+            scores = {n: best_scores(data[n], w, b, m) for n in (train, test)}
+            abstain, answered = thresholds({train: scores[train]})
+            print(f"  thresholds from {train}: abstain {abstain:.3f}, answered {answered:.3f}")
+            print(report(f"  tested on {test}", scores[test], abstain, answered))
+    both = [d for n in fitted for d in data[n]]
+    for m in ((False, True) if with_model else (False,)):
+        w, b = fit(both, m, args.c)
+        scores = {n: best_scores(data[n], w, b, m) for n in data}
+        abstain, answered = thresholds({n: scores[n] for n in fitted})
+        print(f"{'trained' if m else 'built-in'} fit on both: " +
+              " / ".join(f"{n} {top1(data[n], w, b, m):.3f}" for n in data) +
+              f"; abstain {abstain:.3f}, answered {answered:.3f}")
+        for n in data:
+            print(report("  " + n, scores[n], abstain, answered))
+        names = [*FEATURES, "model"] if m else list(FEATURES)
+        print("  weights:", ", ".join(f"{n}={v:.3f}" for n, v in zip(names, w)), f"bias={b:.3f}")
+        if m and args.write:
+            target = Path(args.model) / FIT_FILE
+            target.write_text(json.dumps({"features": names, "weights": [round(float(v), 5) for v in w],
+                                          "bias": round(b, 5), "abstain": round(abstain, 5),
+                                          "answered": round(answered, 5), "rescored": RESCORED, "max_length": 96,
+                                          "fitted_on": fitted, "command": "python " + " ".join(sys.argv)}, indent=2))
+            print(f"written {target}")
 
 
 if __name__ == "__main__":

@@ -61,10 +61,12 @@ def answer_question(library: Library, encoder: Encoder, question: Question, turn
     t = time.perf_counter()
     analysis, focus = analyses(own, text if follow else question.text)
     pool = read(library, analysis, hits, vectors, depth)
+    verdict = None
     if reader is not None:
         pool = reader.rescore(analysis.text, pool)
+        verdict = reader.decide(pool)
     made = compose(library, analysis, focus, hits, pool, threshold, own,
-                   earlier=earlier_passages(library.rows, question.text, turns))
+                   earlier=earlier_passages(library.rows, question.text, turns), verdict=verdict)
     timings["answer"] = elapsed_ms(t)
     timings["total"] = elapsed_ms(began)
     notes = question.notes + (("Read as a follow-up to the previous question.",) if follow else ())

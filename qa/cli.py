@@ -1,4 +1,4 @@
-"""The command line: `python -m qa index | search | show | articles | ask | verify | calibrate | bench`."""
+"""The command line: `python -m qa index | search | show | articles | ask | verify | calibrate | bench | train-reader`."""
 
 from __future__ import annotations
 
@@ -85,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "instead; --index-dir then holds its vector cache (default <--cache-dir>/beir-<name>)")
     p.add_argument("--split", help="with --beir: the qrels split to score (default test; tune on train)")
     Settings.add_flags(p, ("cache_dir",))
+    p.add_argument("--squad", metavar="FILE", action="append",
+                   help="benchmark the reader on SQuAD instead (repeatable): a 1.1 dev file scores sentence choice, a 2.0 "
+                        "dev file answerability, built-in and trained reader side by side")
+    p.add_argument("--limit", type=int, default=2000, help="with --squad: questions scored per file (default 2000)")
+
+    p = sub.add_parser("train-reader", help="train the reader (a cross-encoder) on SQuAD; resumable")
+    from qa.training import add_flags
+    add_flags(p)
     return parser
 
 

@@ -193,7 +193,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
                       open_engine=lambda **options: engine_of(args, **options), out=sys.stdout)
 
 
+def cmd_train_reader(args: argparse.Namespace) -> None:
+    """Train (or resume) the reader on SQuAD, then export it to ONNX beside the checkpoints."""
+    from qa import training
+
+    settings = training.settings_from(args)
+    out = Path(args.out)
+    print(f"training the reader into {out} ({settings.pairs:,} pairs; stop with Ctrl-C, run again to resume)",
+          file=sys.stderr)
+    model = training.train(settings, out, stop_after=args.steps)
+    onnx = training.export(model, out / "onnx", quantize=not args.fp32)
+    print(f"reader model: {model}\nONNX export: {onnx} (fit it with python bench/reader_fit.py --model {onnx.parent})")
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     "index": cmd_index, "search": cmd_search, "show": cmd_show, "articles": cmd_articles, "ask": cmd_ask,
-    "verify": cmd_verify, "calibrate": cmd_calibrate, "bench": cmd_bench,
+    "verify": cmd_verify, "calibrate": cmd_calibrate, "bench": cmd_bench, "train-reader": cmd_train_reader,
 }

@@ -191,6 +191,8 @@ def partial_message(analysis: Analysis, missing: Sequence[str], chosen: Sequence
     if gap and not lacks:
         lacks = "an age" if analysis.unit == "age" else WANTED_WORDS[analysis.wants]
     head = f"The articles mention {' and '.join(mention)}" if mention else "The articles come close"
+    if not lacks:  # the reader doubts every sentence, though each word of the question is somewhere
+        return f"{head}, but none of their sentences clearly answers this. The closest sentences are cited:"
     return f"{head} but not {lacks}. The closest sentences are cited:"
 
 
@@ -209,11 +211,12 @@ def follow_up_first(analysis: Analysis, pool: Sequence[Candidate], earlier: Sequ
 
 def compose(library: Library, analysis: Analysis, focus: Analysis, hits: Sequence[Hit], pool: Sequence[Candidate],
             threshold: float, own: Analysis | None = None, *, partial: bool = True,
-            earlier: Sequence[str] = ()) -> Composition:
+            earlier: Sequence[str] = (), verdict: Status | None = None) -> Composition:
     """The answer for the reader's scored sentences.
 
     `analysis` is the question as the reader reads it, `focus` with the questions it follows, `own` its own words
-    alone; `earlier`: the passages the previous answer cited, for a follow-up that points at it.
+    alone; `earlier`: the passages the previous answer cited, for a follow-up that points at it; `verdict`: what a
+    trained reader's fitted probability decided (it then stands in for the built-in score rules).
     """
     evidence = max((c.evidence for c in pool), default=0.0)
     named = any(n.casefold() in c.passage.text.casefold() for n in focus.entities for c in pool)
@@ -223,7 +226,7 @@ def compose(library: Library, analysis: Analysis, focus: Analysis, hits: Sequenc
     follow_up = focus.text != own.text
     absent_share = len(absent) / len(own.focus) if len(own.focus) >= 2 and not follow_up else 0.0
     if (not pool or (evidence < threshold and not (named and focus_cover(library, focus, pool) >= NAMED_COVER))
-            or (partial and absent_share > ABSENT_NONE_SHARE)):
+            or (partial and absent_share > ABSENT_NONE_SHARE) or (partial and verdict is Status.NOT_IN_SOURCES)):
         support = {c.passage.id: c.score for c in reversed(pool)}  # the best sentence's score per passage
         weak = []
         for i, hit in enumerate(hits[:WEAK_PASSAGES], start=1):
@@ -234,12 +237,18 @@ def compose(library: Library, analysis: Analysis, focus: Analysis, hits: Sequenc
     pool = follow_up_first(analysis, pool, earlier)
     chosen = select(library, analysis, pool)
     likely = max(c.score for c in pool)
-    gap = partial and likely < GAP_SUPPORT and typed_gap(analysis, pool)
-    # Only the question's own words: a follow-up's earlier questions were checked when they were asked. Reasons are
-    # put in other words than the question's as a rule, so a why-question is not partial for one missing word.
-    lacking = absent_share > ABSENT_PARTIAL_SHARE or (likely < ABSENT_SUPPORT and own.wants is not Wants.REASON)
+    if verdict is None:
+        doubt = False
+        gap = partial and likely < GAP_SUPPORT and typed_gap(analysis, pool)
+        # Only the question's own words: a follow-up's earlier questions were checked when they were asked. Reasons
+        # are put in other words than the question's as a rule, so a why-question is not partial for one missing word.
+        lacking = absent_share > ABSENT_PARTIAL_SHARE or (likely < ABSENT_SUPPORT and own.wants is not Wants.REASON)
+    else:
+        doubt = partial and verdict is Status.PARTIAL
+        gap = doubt and typed_gap(analysis, pool)
+        lacking = absent_share > ABSENT_PARTIAL_SHARE or doubt
     missing = absent if partial and lacking else []
-    status = Status.PARTIAL if (missing or gap) else Status.ANSWERED
+    status = Status.PARTIAL if (missing or gap or doubt) else Status.ANSWERED
     if status is Status.PARTIAL:
         chosen = chosen[:2]
     markers: dict[str, int] = {}

@@ -21,7 +21,7 @@ from qa.ingest.uploads import MAX_UPLOAD_BYTES, Upload, UploadStatus, indexed, s
 from qa.library import BuildReport, Library, Progress, index_chunks, versions
 from qa.model import is_model_of, load_encoder
 from qa.question import Question, clean_question, prepare_question
-from qa.reader_model import ReaderModel
+from qa.reader_model import ReaderModel, load_reader
 from qa.retrieve import Filters, Hit, known_articles, retrieve
 from qa.settings import Settings, parse_k, parse_mode
 from qa.store import LoadReason, LoadResult, open_or_build
@@ -55,7 +55,7 @@ class Engine:
         """An engine over a library already opened (see `open_engine`, the usual way in)."""
         self.settings = settings
         self.encoder = encoder
-        self.reader = ReaderModel(settings.reader) if settings.reader else None
+        self.reader: ReaderModel | None = load_reader(settings.reader)
         self._write = threading.RLock()
         self._null: tuple[Library, float] | None = None
         self.distributed: dict[str, float] | None = None  # what Ray did, for an engine opened with `ray`

@@ -1,57 +1,181 @@
-"""An optional reader model: a sentence-transformers CrossEncoder that rescores the built-in reader's best sentences."""
+"""The trained reader: a cross-encoder that reads (question, sentence) pairs, its logit fitted with the built-in signals.
+
+The shipped one (`models/reader/`, trained by `python -m qa train-reader`) runs on onnxruntime without torch; a user's
+sentence-transformers CrossEncoder folder (`--reader DIR`) is run through sentence-transformers.
+"""
 
 from __future__ import annotations
 
-import math
+import json
+import threading
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from qa.errors import UserError
-from qa.reader import Candidate
+import numpy as np
 
-# The model reads the built-in reader's best sentences only: a cross-encoder costs one forward pass per pair.
-RESCORED = 16
-# Beside the built-in score, not in place of it: the model's probability and the reader's, weighted.
+from qa.answer import Status
+from qa.errors import UserError
+from qa.reader import FEATURES, Candidate, logistic
+
+SHIPPED = Path(__file__).resolve().parent.parent / "models" / "reader"
+BUILTIN = "builtin"
+FIT_FILE = "reader.json"
+MODEL_FILE = "model.onnx"
+# A user's CrossEncoder, which has no fit of its own: its probability and the built-in score, weighted.
 MODEL_WEIGHT = 0.7
 
 
-class ReaderModel:
-    """A CrossEncoder scoring (question, sentence) pairs; its probability is blended with the built-in score."""
+@dataclass(frozen=True)
+class Fit:
+    """How the model's logit joins the built-in features (fitted by bench/reader_fit.py), and what the best score decides."""
+
+    weights: tuple[float, ...]  # over FEATURES, then the model's logit
+    bias: float
+    answered: float  # the best sentence's probability at or above which the question is answered
+    abstain: float  # below which it is not in the sources; between the two, partial
+    rescored: int = 16  # how many of the built-in reader's best sentences the model reads
+    max_length: int = 96
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Fit:
+        """A Fit from reader.json; ValueError when a field is missing or its weights do not match FEATURES."""
+        weights = tuple(float(w) for w in data["weights"])
+        if len(weights) != len(FEATURES) + 1:
+            raise ValueError(f"{len(weights)} weights for {len(FEATURES)} features and the model")
+        return cls(weights, float(data["bias"]), float(data["answered"]), float(data["abstain"]),
+                   int(data.get("rescored", 16)), int(data.get("max_length", 96)))
+
+    def probability(self, features: Sequence[float], logit: float) -> float:
+        """The probability that a sentence answers, from its built-in features and the model's logit."""
+        return logistic(float(np.dot(self.weights[:-1], features)) + self.weights[-1] * logit + self.bias)
+
+
+class OnnxCrossEncoder:
+    """A cross-encoder exported to ONNX with its tokenizer.json: (question, sentence) pairs in, logits out."""
+
+    def __init__(self, folder: Path, max_length: int = 96, threads: int = 1) -> None:
+        """Open the tokenizer and an inference session on `threads` threads; a UserError naming the folder if broken."""
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        try:
+            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            self.session = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise UserError(f"reader model {folder} cannot be opened ({type(exc).__name__}: {str(exc)[:160]}): "
+                            "it needs model.onnx and tokenizer.json (python -m qa train-reader writes both), "
+                            "or pass --reader builtin") from exc
+        self.tokenizer.enable_truncation(max_length=max_length)
+        pad = self.tokenizer.token_to_id("[PAD]")
+        self.tokenizer.enable_padding(pad_id=0 if pad is None else int(pad), pad_token="[PAD]")
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.lock = threading.Lock()  # one run at a time: the session's single thread is the budget
+
+    def logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """The model's logit that each sentence answers the question."""
+        if not sentences:
+            return np.zeros(0, dtype=np.float32)
+        encodings = self.tokenizer.encode_batch([(question, s) for s in sentences])
+        feeds = {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                 "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                 "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+        with self.lock:
+            out = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
+        return np.asarray(out, dtype=np.float32).reshape(len(sentences), -1)[:, -1]
+
+
+class SentenceTransformersCrossEncoder:
+    """A user's sentence-transformers CrossEncoder (torch), loaded offline from a folder or the local cache."""
 
     def __init__(self, name_or_path: str) -> None:
         """Load the model offline; a UserError naming the setting when it cannot be loaded."""
-        from sentence_transformers import CrossEncoder  # loaded only when a reader model is asked for
+        from sentence_transformers import CrossEncoder  # loaded only when such a reader is asked for
 
+        try:
+            self.model = CrossEncoder(name_or_path, device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise UserError(f"reader model {name_or_path!r} cannot be loaded as a sentence-transformers CrossEncoder "
+                            f"({type(exc).__name__}: {str(exc)[:160]}): pass a CrossEncoder's folder with --reader "
+                            "DIR (SOURCEQA_READER), or --reader builtin") from exc
+
+    def logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """The model's score for each sentence, as a logit."""
+        if not sentences:
+            return np.zeros(0, dtype=np.float32)
+        raw = self.model.predict([(question, s) for s in sentences], show_progress_bar=False, convert_to_numpy=True)
+        values = np.asarray(raw, dtype=np.float64).reshape(len(sentences), -1)[:, -1]
+        if ((values >= 0) & (values <= 1)).all():  # a model ending in a sigmoid: back to logits
+            values = np.log(np.clip(values, 1e-6, 1 - 1e-6) / np.clip(1 - values, 1e-6, 1))
+        return values.astype(np.float32)
+
+
+class ReaderModel:
+    """A cross-encoder reader and its fit: rescores the built-in reader's best sentences and decides the status."""
+
+    def __init__(self, name_or_path: str | Path = SHIPPED) -> None:
+        """The shipped reader, an exported folder (model.onnx, tokenizer.json, reader.json) or a user's CrossEncoder."""
         folder = Path(name_or_path).expanduser()
-        where = str(folder) if folder.exists() else name_or_path  # a folder, or a name already in the local cache
         if folder.exists() and not folder.is_dir():
             raise UserError(f"reader model {folder} is a file, not a model folder (--reader / SOURCEQA_READER)")
-        try:
-            self.model = CrossEncoder(where, device="cpu", local_files_only=True)
-        except Exception as exc:
-            raise UserError(f"reader model {where!r} cannot be loaded as a sentence-transformers CrossEncoder "
-                            f"({type(exc).__name__}: {str(exc)[:160]}): download one (e.g. "
-                            "cross-encoder/ms-marco-MiniLM-L6-v2) and pass its folder with --reader DIR or "
-                            "SOURCEQA_READER=DIR") from exc
-        self.name = where
+        self.fit: Fit | None = None
+        if (folder / FIT_FILE).exists():
+            try:
+                self.fit = Fit.from_dict(json.loads((folder / FIT_FILE).read_text()))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise UserError(f"{folder / FIT_FILE} is not a reader fit ({exc}); fit it again with "
+                                "python bench/reader_fit.py --write, or pass --reader builtin") from None
+        if (folder / MODEL_FILE).exists():
+            self.model: OnnxCrossEncoder | SentenceTransformersCrossEncoder = OnnxCrossEncoder(
+                folder, self.fit.max_length if self.fit else 96)
+        elif folder == SHIPPED:
+            raise UserError(f"the shipped reader is missing ({folder / MODEL_FILE}): restore models/reader/ from the "
+                            "repository, or pass --reader builtin")
+        else:
+            self.model = SentenceTransformersCrossEncoder(str(folder) if folder.exists() else str(name_or_path))
+        self.name = str(folder if folder.exists() else name_or_path)
 
-    def probabilities(self, question: str, sentences: Sequence[str]) -> list[float]:
-        """The model's probability that each sentence answers the question."""
-        if not sentences:
-            return []
-        raw = self.model.predict([(question, s) for s in sentences], show_progress_bar=False,
-                                 convert_to_numpy=True)
-        values = raw.reshape(len(sentences), -1)
-        if values.shape[1] > 1:  # a two-class head: the "relevant" class
-            values = values[:, -1:]
-        # Models end in a logit or in a sigmoid already; a value outside 0..1 is a logit.
-        return [v if 0.0 <= v <= 1.0 else 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, v))))
-                for v in (float(x) for x in values[:, 0])]
+    @property
+    def rescored(self) -> int:
+        """How many of the built-in reader's best sentences the model reads."""
+        return self.fit.rescored if self.fit else 16
 
     def rescore(self, question: str, pool: Sequence[Candidate]) -> list[Candidate]:
-        """The reader's best sentences rescored with the model (the rest keep their built-in scores), best first."""
-        head, tail = list(pool[:RESCORED]), list(pool[RESCORED:])
-        probs = self.probabilities(question, [c.text for c in head])
-        head = [replace(c, score=MODEL_WEIGHT * p + (1 - MODEL_WEIGHT) * c.score) for c, p in zip(head, probs)]
-        return sorted(head, key=lambda c: (-c.score, c.passage.id, c.start)) + tail
+        """The reader's best sentences rescored with the model, best first; the rest below them."""
+        head, tail = list(pool[:self.rescored]), list(pool[self.rescored:])
+        logits = self.model.logits(question, [c.text for c in head])
+        if self.fit is None:
+            head = [replace(c, score=MODEL_WEIGHT * logistic(float(z)) + (1 - MODEL_WEIGHT) * c.score)
+                    for c, z in zip(head, logits)]
+        else:
+            fit = self.fit
+            head = [replace(c, score=fit.probability(c.features, float(z))) for c, z in zip(head, logits)]
+            # Unread sentences: as if the model found them no better than the least of those it read.
+            floor = float(logits.min()) if len(logits) else 0.0
+            tail = [replace(c, score=min(fit.probability(c.features, floor), min(h.score for h in head)))
+                    for c in tail] if head else tail
+        head.sort(key=lambda c: (-c.score, c.passage.id, c.start))
+        return head + tail
+
+    def decide(self, pool: Sequence[Candidate]) -> Status | None:
+        """Answered, partial or not in the sources, from the best fitted probability; None without a fit."""
+        if self.fit is None or not pool:
+            return None
+        best = max(c.score for c in pool)
+        if best >= self.fit.answered:
+            return Status.ANSWERED
+        return Status.PARTIAL if best >= self.fit.abstain else Status.NOT_IN_SOURCES
+
+
+def load_reader(setting: str | None) -> ReaderModel | None:
+    """The reader a --reader setting names: the shipped one by default, None for "builtin", else a folder or name."""
+    if setting is None or setting.strip() == "" or setting == "trained":
+        return ReaderModel(SHIPPED) if (SHIPPED / MODEL_FILE).exists() else None
+    if setting == BUILTIN:
+        return None
+    return ReaderModel(setting)
+

@@ -78,12 +78,47 @@ def measure(args: argparse.Namespace, settings: Settings, command: str, open_eng
         progress.close()
 
 
+def squad_main(args: argparse.Namespace, out: TextIO) -> int:
+    """`bench --squad FILE`: the built-in and the trained reader on SQuAD, printed and saved as squad.json."""
+    from pathlib import Path
+
+    from qa.bench.squad import main as run
+    from qa.model import load_encoder
+    from qa.reader_model import BUILTIN, SHIPPED, ReaderModel
+
+    for f in args.squad:
+        if not Path(f).is_file():
+            raise UserError(f"--squad {f}: no such file (SQuAD's dev-v1.1.json.gz or dev-v2.0.json.gz, e.g. in ../shared/squad/)")
+    settings = Settings.from_args(args)
+    encoder = getattr(args, "encoder", None) or load_encoder(settings, documents=True)
+    if settings.reader == BUILTIN:
+        reader = None
+    elif settings.reader:
+        reader = ReaderModel(settings.reader)
+    else:
+        reader = ReaderModel(SHIPPED) if (SHIPPED / "model.onnx").exists() else None
+    progress = ProgressBar()
+    try:
+        results = run(args.squad, encoder, reader, args.limit, out, progress)
+    finally:
+        progress.close()
+    if args.out:
+        folder = Path(args.out)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "squad.json").write_text(json.dumps({"reader": reader.name if reader else None,
+                                                      "results": [r.to_dict() for r in results]}, indent=2))
+        print(f"written to {folder / 'squad.json'}", file=out)
+    return 0
+
+
 def main(args: argparse.Namespace, *, command: str, open_engine: Callable[..., Engine], out: TextIO | None = None) -> int:
     """Benchmark, save the reports (in --out, or a new run folder under bench_out), print them; 1 on a regression.
 
     `open_engine()` opens the engine the flags describe (the CLI's, sharing its loaded model); BEIR opens its own.
     """
     out = out or sys.stdout
+    if getattr(args, "squad", None):
+        return squad_main(args, out)
     limit = fail_limit(args)
     old = load_report(args.compare) if args.compare else None
     settings = Settings.from_args(args)

@@ -1,0 +1,279 @@
+"""Training the reader: a cross-encoder from the bundled MiniLM weights on SQuAD (question, sentence) pairs, resumable.
+
+    python -m qa train-reader --out runs/reader            # ~60k pairs, hours on 2 CPU cores; Ctrl-C and rerun resumes
+
+Pairs: each answerable question with the sentence that holds its answer (label 1), two other sentences of its
+paragraph and one of another paragraph of its article (0); SQuAD 2.0 dev's unanswerable questions (articles of the
+training half only, `squad.held_out`) with their paragraph's most similar sentences (0), which teach "not here".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from qa.errors import UserError
+from qa.squad import Item, held_out, items
+
+log = logging.getLogger("qa")
+
+CHECKPOINT = "checkpoint.pt"
+LOG = "training.jsonl"
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What a training run is made of; a run resumes only with the same settings."""
+
+    squad_train: str
+    squad_v2: str
+    base: str
+    pairs: int = 60_000
+    batch: int = 32
+    max_length: int = 96
+    learning_rate: float = 5e-5
+    warmup: float = 0.05
+    weight_decay: float = 0.01
+    seed: int = 13
+    checkpoint_every: int = 100  # steps
+
+
+Pair = tuple[str, str, float]
+
+
+_WORD = re.compile(r"\w{3,}")
+
+
+def _overlap(question: str, sentence: str) -> int:
+    # Plain words, not the library's BM25 tokens: this runs for every sentence of thousands of paragraphs.
+    return len(set(_WORD.findall(question.lower())) & set(_WORD.findall(sentence.lower())))
+
+
+def question_pairs(item: Item, others: Sequence[str], rng: random.Random) -> list[Pair]:
+    """The training pairs of one question: its answer sentence and harder and easier sentences that do not answer."""
+    n = len(item.sentences)
+    out: list[Pair] = []
+    if item.answerable:
+        if not item.unique or len(item.positives) != 1 or n < 2:
+            return []
+        pos = item.positives[0]
+        out.append((item.question, item.sentences[pos], 1.0))
+        rest = [i for i in range(n) if i != pos]
+        out += [(item.question, item.sentences[i], 0.0) for i in rng.sample(rest, min(2, len(rest)))]
+    else:
+        # The most alike sentences: SQuAD 2.0's questions were written to look answerable from them.
+        ranked = sorted(range(n), key=lambda i: (-_overlap(item.question, item.sentences[i]), i))
+        out += [(item.question, item.sentences[i], 0.0) for i in ranked[:2]]
+        rest = ranked[2:]
+        if rest:
+            out.append((item.question, item.sentences[rng.choice(rest)], 0.0))
+    if others:
+        out.append((item.question, rng.choice(others), 0.0))
+    return out
+
+
+def make_pairs(train: Path, v2: Path, total: int, seed: int) -> tuple[list[Pair], dict]:
+    """`total` shuffled pairs: every pair of SQuAD 2.0 dev's training half, the rest from SQuAD 1.1 train."""
+    rng = random.Random(seed)
+
+    def groups(path: Path, keep) -> list[list[Pair]]:
+        by_article: dict[str, list[Item]] = {}
+        for it in items(path):
+            if keep(it):
+                by_article.setdefault(it.title, []).append(it)
+        out = []
+        for its in by_article.values():
+            sentences = {(it.paragraph, s) for it in its for s in it.sentences}
+            for it in its:
+                others = [s for p, s in sentences if p != it.paragraph]
+                others.sort()
+                pairs = question_pairs(it, others, rng)
+                if pairs:
+                    out.append(pairs)
+        return out
+
+    v2_groups = groups(v2, lambda it: not held_out(it.title))
+    squad_groups = groups(train, lambda it: True)
+    rng.shuffle(squad_groups)
+    chosen = list(v2_groups)
+    size = sum(len(g) for g in chosen)
+    for g in squad_groups:
+        if size >= total:
+            break
+        chosen.append(g)
+        size += len(g)
+    rng.shuffle(chosen)
+    pairs = [p for g in chosen for p in g][:total]
+    stats = {"pairs": len(pairs), "positives": sum(1 for p in pairs if p[2] > 0),
+             "questions": len(chosen), "v2_questions": len(v2_groups),
+             "v2_unanswerable_pairs": sum(len(g) for g in v2_groups if all(p[2] == 0 for p in g))}
+    return pairs, stats
+
+
+def _append(path: Path, record: dict) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def train(settings: TrainSettings, out: Path, progress: bool = True, stop_after: int | None = None) -> Path:
+    """Train (or resume) a reader into `out`; returns the folder of the saved CrossEncoder-loadable model."""
+    import torch  # training only: asking never imports torch
+    from tqdm import tqdm
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    out.mkdir(parents=True, exist_ok=True)
+    for p in (settings.squad_train, settings.squad_v2):
+        if not Path(p).exists():
+            raise UserError(f"SQuAD file {p} not found: pass --squad-train / --squad-v2 (../shared/squad/ has them)")
+    torch.manual_seed(settings.seed)
+    random.seed(settings.seed)
+    pairs, stats = make_pairs(Path(settings.squad_train), Path(settings.squad_v2), settings.pairs, settings.seed)
+    steps = (len(pairs) + settings.batch - 1) // settings.batch
+    tokenizer = AutoTokenizer.from_pretrained(settings.base)
+    model = AutoModelForSequenceClassification.from_pretrained(settings.base, num_labels=1)
+    decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
+    flat = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm"))]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay},
+                                   {"params": flat, "weight_decay": 0.0}], lr=settings.learning_rate)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(settings.warmup * steps), steps)
+    step = 0
+    ckpt = out / CHECKPOINT
+    if ckpt.exists():
+        state = torch.load(ckpt, weights_only=False)
+        if state["settings"] != asdict(settings):
+            raise UserError(f"{ckpt} was made with other settings ({state['settings']}); pass the same options to "
+                            "resume, or another --out to start afresh")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        torch.set_rng_state(state["rng"])
+        step = state["step"]
+        log.info("resuming %s at step %d of %d", out, step, steps)
+    else:
+        _append(out / LOG, {"event": "start", "settings": asdict(settings), "data": stats, "steps": steps})
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    model.train()
+    bar = tqdm(total=steps, initial=step, desc="training reader", unit="step", disable=not progress)
+    running, seen, began = 0.0, 0, time.time()
+
+    def save() -> None:
+        tmp = ckpt.with_suffix(".tmp")
+        torch.save({"settings": asdict(settings), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(), "rng": torch.get_rng_state(), "step": step}, tmp)
+        os.replace(tmp, ckpt)
+
+    while step < steps:
+        batch = pairs[step * settings.batch:(step + 1) * settings.batch]
+        enc = tokenizer([q for q, _, _ in batch], [s for _, s, _ in batch], truncation=True,
+                        max_length=settings.max_length, padding=True, return_tensors="pt")
+        labels = torch.tensor([y for _, _, y in batch], dtype=torch.float32)
+        logits = model(**enc).logits.squeeze(-1)
+        loss = loss_fn(logits, labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        step += 1
+        running += loss.item()
+        seen += 1
+        bar.update(1)
+        if step % settings.checkpoint_every == 0 or step == steps:
+            rate = seen * settings.batch / max(1e-9, time.time() - began)
+            _append(out / LOG, {"event": "checkpoint", "step": step, "loss": round(running / seen, 5),
+                                "pairs_per_s": round(rate, 2), "time": time.strftime("%Y-%m-%dT%H:%M:%S")})
+            bar.set_postfix(loss=f"{running / seen:.4f}", pairs_s=f"{rate:.1f}")
+            running, seen, began = 0.0, 0, time.time()
+            save()
+            save_model(model, tokenizer, out / "model")
+        if stop_after is not None and step >= stop_after:
+            break
+    bar.close()
+    save_model(model, tokenizer, out / "model")
+    return out / "model"
+
+
+def save_model(model, tokenizer, folder: Path) -> None:
+    """Save the model and tokenizer where CrossEncoder(folder) and the ONNX export read them."""
+    tmp = folder.with_name(folder.name + ".tmp")
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    if folder.exists():
+        import shutil
+        shutil.rmtree(folder)
+    os.replace(tmp, folder)
+
+
+def export(model_dir: Path, target: Path, quantize: bool = True) -> Path:
+    """Export a trained reader to ONNX (int8 with `quantize`) with its tokenizer.json into `target`; returns the .onnx."""
+    import tempfile
+    import warnings
+
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from embeddings.onnx import OPSET, quantize_int8
+
+    target.mkdir(parents=True, exist_ok=True)
+    model = AutoModelForSequenceClassification.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    enc = tokenizer(["what is this", "who"], ["this is a test sentence", "a name"], padding=True, return_tensors="pt")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}}
+    with tempfile.TemporaryDirectory(dir=target) as tmp:
+        fp32 = Path(tmp) / "model-fp32.onnx"
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # tracer notes about constants that do not apply to this graph
+            torch.onnx.export(model, tuple(enc[n] for n in names), str(fp32), input_names=names,
+                              output_names=["logits"], dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+        final = target / "model.onnx"
+        if quantize:
+            quantize_int8(fp32, final, ops=("MatMul", "Gather"))  # ≤ 25 MB to ship
+        else:
+            os.replace(fp32, final)
+    tokenizer.backend_tokenizer.save(str(target / "tokenizer.json"))
+    return final
+
+
+def default_squad() -> Path:
+    """The SQuAD folder beside the checkout (../shared/squad), where the project's data lies."""
+    return Path(__file__).resolve().parent.parent.parent / "shared" / "squad"
+
+
+def add_flags(parser) -> None:
+    """The train-reader command's options."""
+    squad = default_squad()
+    d = TrainSettings("", "", "")
+    parser.add_argument("--out", default="runs/reader", help="checkpoints, log and model (default runs/reader)")
+    parser.add_argument("--squad-train", default=str(squad / "train-v1.1.json.gz"), metavar="FILE",
+                        help="SQuAD 1.1 train (default ../shared/squad/train-v1.1.json.gz)")
+    parser.add_argument("--squad-v2", default=str(squad / "dev-v2.0.json.gz"), metavar="FILE",
+                        help="SQuAD 2.0 dev: its training half's unanswerable questions (default ../shared/squad/dev-v2.0.json.gz)")
+    parser.add_argument("--base", help="model to start from (default: the bundled all-MiniLM-L6-v2)")
+    parser.add_argument("--pairs", type=int, default=d.pairs, help=f"training pairs (default {d.pairs:,})")
+    parser.add_argument("--batch", type=int, default=d.batch, help=f"pairs per step (default {d.batch})")
+    parser.add_argument("--max-length", type=int, default=d.max_length, help=f"tokens per pair (default {d.max_length})")
+    parser.add_argument("--learning-rate", type=float, default=d.learning_rate, help=f"peak learning rate (default {d.learning_rate})")
+    parser.add_argument("--seed", type=int, default=d.seed, help=f"seed of the pair sampling and the model (default {d.seed})")
+    parser.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help=f"steps between checkpoints (default {d.checkpoint_every})")
+    parser.add_argument("--steps", type=int, help="stop after this many steps (a smoke run; the checkpoint resumes it)")
+    parser.add_argument("--fp32", action="store_true", help="export the ONNX model without int8 quantisation")
+
+
+def settings_from(args) -> TrainSettings:
+    """TrainSettings from the command's options (paths resolved, so a resumed run compares equal)."""
+    if args.base:
+        base = str(Path(args.base).resolve())
+    else:
+        from embeddings.loading import resolve_model
+        base = resolve_model(None)[1]
+    return TrainSettings(squad_train=str(Path(args.squad_train).resolve()), squad_v2=str(Path(args.squad_v2).resolve()),
+                         base=base, pairs=args.pairs, batch=args.batch, max_length=args.max_length,
+                         learning_rate=args.learning_rate, seed=args.seed, checkpoint_every=args.checkpoint_every)

@@ -1,0 +1,132 @@
+"""The trained reader's data, training command and benchmark: SQuAD items, training pairs, a few real steps, resume."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import run_cli
+
+from qa import UserError
+from qa.bench.squad import auc
+from qa.reader_model import OnnxCrossEncoder, ReaderModel
+from qa.squad import held_out, items
+from qa.training import TrainSettings, export, question_pairs, train
+
+CONTEXT = ("The bridge opened in 1932 after four years of work. Its main span is 503 metres long. "
+           "The bridge was designed by John Bradfield, who also planned the city's railway. "
+           "Tolls were introduced in 1932 to pay for it.")
+
+
+def squad_file(path: Path, titles: tuple[str, ...] = ("Harbour Bridge", "Old Mill")) -> Path:
+    """A SQuAD-layout file: answerable questions, one whose answer occurs twice, and an unanswerable one."""
+    data = []
+    for title in titles:
+        qas = [
+            {"id": f"{title}-1", "question": "How long is the main span?",
+             "answers": [{"text": "503 metres", "answer_start": CONTEXT.index("503 metres")}]},
+            {"id": f"{title}-2", "question": "Who designed the bridge?",
+             "answers": [{"text": "John Bradfield", "answer_start": CONTEXT.index("John Bradfield")}]},
+            {"id": f"{title}-3", "question": "In what year did it open?",
+             "answers": [{"text": "1932", "answer_start": CONTEXT.index("1932")}]},
+            {"id": f"{title}-4", "question": "How much did the bridge cost?", "answers": [], "is_impossible": True},
+        ]
+        data.append({"title": title, "paragraphs": [{"context": CONTEXT, "qas": qas},
+                                                     {"context": "The mill closed in 1990. It is now a museum.",
+                                                      "qas": []}]})
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        json.dump({"version": "test", "data": data}, f)
+    return path
+
+
+def test_squad_items_mark_the_sentence_holding_the_answer(tmp_path):
+    found = {it.id: it for it in items(squad_file(tmp_path / "s.json.gz"))}
+    span = found["Harbour Bridge-1"]
+    assert len(span.sentences) == 4 and span.positives == (1,) and span.unique and span.answerable
+    assert found["Harbour Bridge-2"].positives == (2,)
+    twice = found["Harbour Bridge-3"]  # "1932" is in two sentences: both count, and it is not used for training
+    assert twice.positives == (0, 3) and not twice.unique
+    none = found["Harbour Bridge-4"]
+    assert not none.answerable and none.positives == ()
+
+
+def test_a_file_that_is_not_squad_is_one_clear_error(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"rows": []}')
+    with pytest.raises(UserError, match="not SQuAD's layout"):
+        list(items(bad))
+
+
+def test_training_pairs_hold_the_answer_sentence_and_sentences_that_do_not_answer(tmp_path):
+    found = {it.id: it for it in items(squad_file(tmp_path / "s.json.gz"))}
+    rng = random.Random(0)
+    pairs = question_pairs(found["Harbour Bridge-1"], ["The mill closed in 1990."], rng)
+    assert pairs[0] == ("How long is the main span?", "Its main span is 503 metres long.", 1.0)
+    assert [y for _, _, y in pairs] == [1.0, 0.0, 0.0, 0.0]
+    assert pairs[-1][1] == "The mill closed in 1990."  # another paragraph of the article
+    assert question_pairs(found["Harbour Bridge-3"], [], rng) == []  # which "1932" is meant is unknown
+    unanswerable = question_pairs(found["Harbour Bridge-4"], [], rng)
+    assert unanswerable and all(y == 0.0 for _, _, y in unanswerable)
+    assert unanswerable[0][1].startswith("The bridge")  # the most alike sentence comes first
+
+
+def test_held_out_splits_articles_not_questions():
+    titles = [f"Article {i}" for i in range(200)]
+    kept = [t for t in titles if held_out(t)]
+    assert 60 < len(kept) < 140 and all(held_out(t) == held_out(t) for t in titles)
+
+
+def test_auc_counts_ties_half():
+    assert auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert auc([0.5], [0.5]) == 0.5
+    assert auc([0.1], [0.9]) == 0.0
+
+
+def test_training_a_few_steps_resumes_from_its_checkpoint_and_exports_a_model_onnxruntime_runs(tmp_path):
+    from embeddings import resolve_model
+
+    train_file = squad_file(tmp_path / "train.json.gz")
+    v2 = squad_file(tmp_path / "v2.json.gz", titles=tuple(f"V2 article {i}" for i in range(6)))
+    settings = TrainSettings(str(train_file), str(v2), resolve_model(None)[1], pairs=16, batch=4, checkpoint_every=2)
+    out = tmp_path / "run"
+    train(settings, out, progress=False, stop_after=2)
+    log = [json.loads(line) for line in (out / "training.jsonl").read_text().splitlines()]
+    assert log[0]["event"] == "start" and log[0]["data"]["pairs"] == 16
+    assert log[-1]["event"] == "checkpoint" and log[-1]["step"] == 2
+    model = train(settings, out, progress=False)  # resumes at step 2 of 4
+    log = [json.loads(line) for line in (out / "training.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if r["event"] == "checkpoint"] == [2, 4]
+    assert sum(r["event"] == "start" for r in log) == 1
+    with pytest.raises(UserError, match="other settings"):
+        train(TrainSettings(str(train_file), str(v2), settings.base, pairs=32, batch=4), out, progress=False)
+    onnx = export(model, tmp_path / "onnx", quantize=False)
+    logits = OnnxCrossEncoder(onnx.parent).logits("Who designed the bridge?", ["A sentence.", "Another one here."])
+    assert logits.shape == (2,) and np.isfinite(logits).all()
+
+
+def test_bench_squad_scores_the_built_in_reader_side_by_side(tmp_path, encoder):
+    dev = squad_file(tmp_path / "dev.json.gz", titles=tuple(f"Dev article {i}" for i in range(8)))
+    run = run_cli(["bench", "--squad", str(dev), "--limit", "50", "--reader", "builtin", "--out", str(tmp_path / "o")],
+                  encoder)
+    assert run.returncode == 0, run.stderr
+    assert "| builtin |" in run.stdout and "answerability AUC" in run.stdout
+    saved = json.loads((tmp_path / "o" / "squad.json").read_text())
+    first = saved["results"][0]
+    assert first["unanswerable"] > 0 and 0.0 <= first["auc"]["builtin"] <= 1.0
+
+
+def test_bench_squad_names_a_missing_file(tmp_path, encoder):
+    run = run_cli(["bench", "--squad", str(tmp_path / "nope.json.gz")], encoder)
+    assert run.returncode == 2 and "no such file" in run.stderr
+
+
+def test_the_shipped_reader_prefers_the_sentence_that_answers():
+    reader = ReaderModel()
+    assert reader.fit is not None and 0.0 < reader.fit.abstain <= reader.fit.answered < 1.0
+    logits = reader.model.logits("How long is the main span?", ["Its main span is 503 metres long.",
+                                                                "The bridge opened after four years of work."])
+    assert logits[0] > logits[1]

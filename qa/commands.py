@@ -203,6 +203,10 @@ def cmd_train_reader(args: argparse.Namespace) -> None:
           file=sys.stderr)
     model = training.train(settings, out, stop_after=args.steps)
     onnx = training.export(model, out / "onnx", quantize=not args.fp32)
+    if args.steps is None:  # a whole run: its export measured on SQuAD 2.0 dev articles it never saw
+        figures = training.log_held_out(out, onnx.parent, Path(settings.squad_v2))
+        print(f"held-out SQuAD 2.0 dev ({figures['questions']} questions): best sentence right "
+              f"{figures['first_sentence']:.3f}, answerability AUC {figures['auc']:.3f}", file=sys.stderr)
     print(f"reader model: {model}\nONNX export: {onnx} (fit it with python bench/reader_fit.py --model {onnx.parent})")
 
 

@@ -26,6 +26,7 @@ class Item:
     positives: tuple[int, ...]  # empty for an unanswerable question
     answerable: bool
     unique: bool  # the answer text occurs once in its paragraph (its sentence is known for sure)
+    answers: tuple[str, ...] = ()  # the answer texts, to keep a sentence elsewhere that holds one from being a negative
 
 
 def _load(path: Path) -> list[dict]:
@@ -73,4 +74,5 @@ def items(path: Path) -> Iterator[Item]:
                         positives.update(i for i, (a0, b0) in enumerate(spans) if a0 < end and b0 > start)
                 yield Item(id=str(qa["id"]), title=title, paragraph=n, question=qa["question"].strip(),
                            sentences=sentences, positives=tuple(sorted(positives)) if not impossible else (),
-                           answerable=not impossible, unique=unique)
+                           answerable=not impossible, unique=unique,
+                           answers=tuple(a["text"].strip() for a in answers) if not impossible else ())

@@ -3,8 +3,10 @@
     python -m qa train-reader --out runs/reader            # ~60k pairs, hours on 2 CPU cores; Ctrl-C and rerun resumes
 
 Pairs: each answerable question with the sentence that holds its answer (label 1), two other sentences of its
-paragraph and one of another paragraph of its article (0); SQuAD 2.0 dev's unanswerable questions (articles of the
-training half only, `squad.held_out`) with their paragraph's most similar sentences (0), which teach "not here".
+paragraph and the sentence of another paragraph of its article that shares most words with the question without
+holding the answer (0: the near-topic sentence a news archive offers); SQuAD 2.0 dev's unanswerable questions
+(articles of the training half only, `squad.held_out`) with their paragraph's most similar sentences (0), which teach
+"not here". Batches hold pairs of like length (less padding, the same pairs), in a seeded order.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from qa.errors import UserError
 from qa.squad import Item, held_out, items
+from qa.text import fold
 
 log = logging.getLogger("qa")
 
@@ -49,15 +54,35 @@ Pair = tuple[str, str, float]
 
 
 _WORD = re.compile(r"\w{3,}")
+BUCKET = 2048  # pairs sorted by length together: a batch of 32 then spans little of the length range
+
+
+def _words(text: str) -> frozenset[str]:
+    # Plain words, not the library's BM25 tokens: this runs for every sentence of thousands of paragraphs.
+    return frozenset(_WORD.findall(text.lower()))
 
 
 def _overlap(question: str, sentence: str) -> int:
-    # Plain words, not the library's BM25 tokens: this runs for every sentence of thousands of paragraphs.
-    return len(set(_WORD.findall(question.lower())) & set(_WORD.findall(sentence.lower())))
+    return len(_words(question) & _words(sentence))
 
 
-def question_pairs(item: Item, others: Sequence[str], rng: random.Random) -> list[Pair]:
-    """The training pairs of one question: its answer sentence and harder and easier sentences that do not answer."""
+def near_topic(item: Item, others: Sequence[str], words: Sequence[frozenset[str]]) -> str | None:
+    """The sentence of `others` (with their `words`) sharing most words with the question and holding no answer text."""
+    q = _words(item.question)
+    answers = [fold(a) for a in item.answers]
+    ranked = sorted(range(len(others)), key=lambda i: (-len(q & words[i]), i))
+    for i in ranked[:8]:
+        if not any(a and a in fold(others[i]) for a in answers):
+            return others[i]
+    return None
+
+
+def question_pairs(item: Item, others: Sequence[str], rng: random.Random,
+                   words: Sequence[frozenset[str]] | None = None) -> list[Pair]:
+    """The training pairs of one question: its answer sentence and harder and easier sentences that do not answer.
+
+    With `words` (the word sets of `others`), the sentence from elsewhere in the article is the nearest to the
+    question that holds no answer; without, a random one."""
     n = len(item.sentences)
     out: list[Pair] = []
     if item.answerable:
@@ -75,7 +100,8 @@ def question_pairs(item: Item, others: Sequence[str], rng: random.Random) -> lis
         if rest:
             out.append((item.question, item.sentences[rng.choice(rest)], 0.0))
     if others:
-        out.append((item.question, rng.choice(others), 0.0))
+        other = near_topic(item, others, words) if words is not None else None
+        out.append((item.question, other if other is not None else rng.choice(others), 0.0))
     return out
 
 
@@ -90,11 +116,11 @@ def make_pairs(train: Path, v2: Path, total: int, seed: int) -> tuple[list[Pair]
                 by_article.setdefault(it.title, []).append(it)
         out = []
         for its in by_article.values():
-            sentences = {(it.paragraph, s) for it in its for s in it.sentences}
+            sentences = sorted({(it.paragraph, s) for it in its for s in it.sentences})
+            words = [_words(s) for _, s in sentences]
             for it in its:
-                others = [s for p, s in sentences if p != it.paragraph]
-                others.sort()
-                pairs = question_pairs(it, others, rng)
+                keep = [i for i, (p, _) in enumerate(sentences) if p != it.paragraph]
+                pairs = question_pairs(it, [sentences[i][1] for i in keep], rng, [words[i] for i in keep])
                 if pairs:
                     out.append(pairs)
         return out
@@ -111,10 +137,26 @@ def make_pairs(train: Path, v2: Path, total: int, seed: int) -> tuple[list[Pair]
         size += len(g)
     rng.shuffle(chosen)
     pairs = [p for g in chosen for p in g][:total]
+    pairs = bucketed(pairs, BUCKET)
     stats = {"pairs": len(pairs), "positives": sum(1 for p in pairs if p[2] > 0),
              "questions": len(chosen), "v2_questions": len(v2_groups),
              "v2_unanswerable_pairs": sum(len(g) for g in v2_groups if all(p[2] == 0 for p in g))}
     return pairs, stats
+
+
+def bucketed(pairs: list[Pair], size: int) -> list[Pair]:
+    """The same pairs, each run of `size` sorted by length so that a batch pads little; the runs' batches shuffled."""
+    out: list[Pair] = []
+    for start in range(0, len(pairs), size):
+        out += sorted(pairs[start:start + size], key=lambda p: len(p[0]) + len(p[1]))
+    return out
+
+
+def batches(pairs: list[Pair], batch: int, seed: int) -> list[list[Pair]]:
+    """The pairs in batches of `batch`, in a seeded order (like-length pairs share a batch)."""
+    chunks = [pairs[i:i + batch] for i in range(0, len(pairs), batch)]
+    random.Random(seed).shuffle(chunks)
+    return chunks
 
 
 def _append(path: Path, record: dict) -> None:
@@ -135,7 +177,8 @@ def train(settings: TrainSettings, out: Path, progress: bool = True, stop_after:
     torch.manual_seed(settings.seed)
     random.seed(settings.seed)
     pairs, stats = make_pairs(Path(settings.squad_train), Path(settings.squad_v2), settings.pairs, settings.seed)
-    steps = (len(pairs) + settings.batch - 1) // settings.batch
+    order = batches(pairs, settings.batch, settings.seed)
+    steps = len(order)
     tokenizer = AutoTokenizer.from_pretrained(settings.base)
     model = AutoModelForSequenceClassification.from_pretrained(settings.base, num_labels=1)
     decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
@@ -146,7 +189,7 @@ def train(settings: TrainSettings, out: Path, progress: bool = True, stop_after:
     step = 0
     ckpt = out / CHECKPOINT
     if ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
+        state = torch.load(ckpt, weights_only=True)  # tensors and plain values only: no code runs from the file
         if state["settings"] != asdict(settings):
             raise UserError(f"{ckpt} was made with other settings ({state['settings']}); pass the same options to "
                             "resume, or another --out to start afresh")
@@ -170,7 +213,7 @@ def train(settings: TrainSettings, out: Path, progress: bool = True, stop_after:
         os.replace(tmp, ckpt)
 
     while step < steps:
-        batch = pairs[step * settings.batch:(step + 1) * settings.batch]
+        batch = order[step]
         enc = tokenizer([q for q, _, _ in batch], [s for _, s, _ in batch], truncation=True,
                         max_length=settings.max_length, padding=True, return_tensors="pt")
         labels = torch.tensor([y for _, _, y in batch], dtype=torch.float32)
@@ -240,6 +283,32 @@ def export(model_dir: Path, target: Path, quantize: bool = True) -> Path:
             os.replace(fp32, final)
     tokenizer.backend_tokenizer.save(str(target / "tokenizer.json"))
     return final
+
+
+def held_out_figures(folder: Path, squad_v2: Path, limit: int = 1000) -> dict:
+    """The exported model alone on SQuAD 2.0 dev's held-out articles: best sentence right, and answerability AUC."""
+    from qa.bench.squad import auc, sample
+    from qa.reader_model import OnnxCrossEncoder
+
+    model = OnnxCrossEncoder(folder, threads=os.cpu_count() or 1)
+    chosen = sample(squad_v2, limit)
+    best = []
+    for it in chosen:
+        logits = model.logits(it.question, list(it.sentences))
+        i = int(np.argmax(logits))
+        best.append((it.answerable, float(logits[i]), i in it.positives))
+    answerable = [b for b in best if b[0]]
+    return {"event": "held_out", "file": squad_v2.name, "questions": len(best), "answerable": len(answerable),
+            "first_sentence": round(sum(r for _, _, r in answerable) / max(1, len(answerable)), 4),
+            "auc": round(auc([s for ok, s, _ in best if ok], [s for ok, s, _ in best if not ok]), 4),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+
+
+def log_held_out(out: Path, folder: Path, squad_v2: Path, limit: int = 1000) -> dict:
+    """Measure the export on held-out SQuAD 2.0 dev articles and append the figures to the run's log."""
+    figures = held_out_figures(folder, squad_v2, limit)
+    _append(out / LOG, figures)
+    return figures
 
 
 def default_squad() -> Path:

@@ -57,7 +57,7 @@ def test_ranked_run_keeps_the_order():
 def test_abstention_rates_count_each_kind_of_question():
     rows = [
         QueryRun("a1", "?", True, ("p:1",), (True,), 1, "answered", first_sentence=True, first_passage=True,
-                 reasons=(2, 3)),
+                 reasons=(2, 3), support=0.85),
         QueryRun("a2", "?", True, ("p:2",), (False,), 1, "not_in_sources", first_sentence=False, first_passage=False),
         QueryRun("a3", "?", True, ("p:1",), (True,), 1, "partial", first_sentence=False, first_passage=True,
                  reasons=(5, 6)),
@@ -65,7 +65,7 @@ def test_abstention_rates_count_each_kind_of_question():
         QueryRun("o2", "?", False, ("p:1",), (False,), 0, "not_in_sources", kind="offtopic"),
         QueryRun("o3", "?", False, ("p:1",), (False,), 0, "answered", kind="offtopic"),
         QueryRun("n1", "?", False, ("p:1",), (False,), 0, "partial"),  # unanswerable, not off-topic: near-topic
-        QueryRun("n2", "?", False, ("p:1",), (False,), 0, "answered"),
+        QueryRun("n2", "?", False, ("p:1",), (False,), 0, "answered", support=0.9),
     ]
     relevant = {"a1": {"p:1"}, "a2": {"p:9"}, "a3": {"p:1"}, "o1": set(), "o2": set(), "o3": set(), "n1": set(),
                 "n2": set()}
@@ -75,6 +75,7 @@ def test_abstention_rates_count_each_kind_of_question():
     assert got["false_abstention"] == pytest.approx(1 / 3) and got["partial"] == pytest.approx(1 / 3)
     assert got["first_sentence"] == pytest.approx(1 / 3) and got["first_passage"] == pytest.approx(2 / 3)
     assert got["reason_coverage"] == pytest.approx((2 / 3 + 4 / 4) / 2)  # at most 4 reasons count
+    assert got["confident_right"] == pytest.approx(1 / 2)  # a1 right at 0.85; near-topic n2 answered at 0.9 is wrong
     assert got["recall@1"] == pytest.approx(2 / 3) and got["mrr@10"] == pytest.approx(2 / 3)
 
 

@@ -192,7 +192,8 @@ PICKLERS = {"pickle", "cPickle", "_pickle", "dill", "joblib", "shelve", "marshal
 
 
 def pickle_uses(path: Path) -> list[str]:
-    """Lines of a source file that import a pickler, call torch.load, or load arrays without allow_pickle=False."""
+    """Lines of a source file that import a pickler, call torch.load without weights_only=True, or load arrays without
+    allow_pickle=False."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
@@ -204,7 +205,8 @@ def pickle_uses(path: Path) -> list[str]:
         call = ast.unparse(node.func)
         keywords = {k.arg: k.value for k in node.keywords}
         no_pickle = isinstance(keywords.get("allow_pickle"), ast.Constant) and keywords["allow_pickle"].value is False
-        if (call.startswith("torch.") and call.endswith((".load", ".loads"))) or call.endswith("read_pickle"):
+        safe_torch = isinstance(keywords.get("weights_only"), ast.Constant) and keywords["weights_only"].value is True
+        if (call.startswith("torch.") and call.endswith((".load", ".loads")) and not safe_torch) or call.endswith("read_pickle"):
             found.append(f"{path}:{node.lineno} calls {call}")
         elif call in ("np.load", "numpy.load") or call.endswith("BM25.load"):
             if not no_pickle:
@@ -217,8 +219,9 @@ def pickle_uses(path: Path) -> list[str]:
 def test_no_code_path_loads_pickles(engine, tmp_path):
     sources = [p for d in ("qa", "embeddings", "webui", "bench") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py"]
     assert [use for path in sources for use in pickle_uses(path)] == []
-    planted = write(tmp_path, "bad.py", "import numpy as np\nfrom pickle import loads\nx = np.load('a.npy')\n")
-    assert len(pickle_uses(planted)) == 2  # the check itself finds what it looks for
+    planted = write(tmp_path, "bad.py", "import numpy as np\nfrom pickle import loads\nx = np.load('a.npy')\n"
+                    "import torch\ny = torch.load('c.pt')\nz = torch.load('c.pt', weights_only=True)\n")
+    assert len(pickle_uses(planted)) == 3  # the check itself finds what it looks for (torch's safe loader passes)
     # Every array file the index and the cache hold reads without pickle; the model is safetensors.
     arrays = [p for p in engine.settings.index_path.rglob("*") if p.suffix in (".npy", ".npz")]
     assert len(arrays) >= 5

@@ -16,9 +16,12 @@ RANK_METRICS = DEFAULT_METRICS
 # first sentence holds a gold snippet, first_passage the share whose first sentence comes from a relevant paragraph
 # (an abstention counts as wrong in both); near_topic the share of unanswerable questions about the articles' own
 # subjects answered "partial" or "not in the sources"; reason_coverage the share of listed reasons (up to 4) an
-# answer gives, over questions whose gold lists several.
+# answer gives, over questions whose gold lists several; confident_right the share of answers whose first sentence
+# has a support of at least CONFIDENT (answerable and near-topic questions) that hold the answer: what a high support
+# score promises.
 ANSWER_METRICS = ("first_sentence", "first_passage", "abstention", "near_topic", "false_abstention", "partial",
-                  "reason_coverage")
+                  "reason_coverage", "confident_right")
+CONFIDENT = 0.8
 
 
 def _score(metric: str, judged: Mapping[str, int], ranking: Sequence[str]) -> float:
@@ -90,6 +93,10 @@ def run_metrics(results: Sequence[QueryRun], relevant: Mapping[str, set[str]], k
     if on:
         out["false_abstention"] = sum(r.status == Status.NOT_IN_SOURCES for r in on) / len(on)
         out["partial"] = sum(r.status == Status.PARTIAL for r in on) / len(on)
+    confident = [r for r in on + near if r.support is not None and r.support >= CONFIDENT
+                 and r.status != Status.NOT_IN_SOURCES and (not r.answerable or relevant[r.id])]
+    if confident:
+        out["confident_right"] = sum(bool(r.answerable and r.first_sentence) for r in confident) / len(confident)
     listed = [r.reasons for r in on if r.reasons]
     if listed:
         out["reason_coverage"] = sum(min(found, 4) / min(total, 4) for found, total in listed) / len(listed)

@@ -16,7 +16,7 @@ LABELS = {
     "first_sentence": "answer: 1st sentence holds it", "first_passage": "answer: 1st sentence's paragraph right",
     "abstention": "abstain (off-topic)", "near_topic": "near-topic: partial or abstain",
     "false_abstention": "false abstain (answerable)", "partial": "partial (answerable)",
-    "reason_coverage": "reasons covered",
+    "reason_coverage": "reasons covered", "confident_right": "support >= 0.8: right",
 }
 # Every other metric is better when higher.
 LOWER_IS_BETTER = frozenset({"false_abstention", "partial"})
@@ -51,6 +51,7 @@ class QueryRun:
     first_passage: bool | None = None
     reasons: tuple[int, int] | None = None  # (distinct gold reasons in the answer, reasons the gold lists)
     kind: str | None = None
+    support: float | None = None  # the first answer sentence's support (0 when refused)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -61,7 +62,7 @@ class QueryRun:
         optional = {"status": self.status, "evidence": None if self.evidence is None else round(self.evidence, 4),
                     "first_sentence_holds_gold": self.first_sentence, "first_sentence_relevant": self.first_passage,
                     "reasons": None if self.reasons is None else {"found": self.reasons[0], "listed": self.reasons[1]},
-                    "type": self.kind}
+                    "type": self.kind, "support": None if self.support is None else round(self.support, 4)}
         out.update({k: v for k, v in optional.items() if v is not None})
         return out
 
@@ -76,7 +77,7 @@ class QueryRun:
             n_relevant=int(data.get("n_relevant", 0)), status=data.get("status"), evidence=data.get("evidence"),
             first_sentence=data.get("first_sentence_holds_gold"), first_passage=data.get("first_sentence_relevant"),
             reasons=(int(reasons["found"]), int(reasons["listed"])) if isinstance(reasons, dict) else None,
-            kind=data.get("type"),
+            kind=data.get("type"), support=data.get("support"),
         )
 
 

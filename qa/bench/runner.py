@@ -101,6 +101,7 @@ def ask_one(engine: Engine, q: Query, mode: str, k: int, relevant: set[str]) -> 
         first_sentence=holds_gold(first, q.gold) if first and q.gold else False,
         first_passage=bool(said) and answer.sentences[0].passage_id in relevant,
         reasons=(reasons_found(said, q.gold), q.reasons) if q.reasons and q.reasons > 1 else None, kind=q.type,
+        support=answer.sentences[0].score if said else 0.0,
     ), answer.timings_ms
 
 

@@ -137,7 +137,7 @@ class ReaderModel:
                             "repository, or pass --reader builtin")
         else:
             self.model = SentenceTransformersCrossEncoder(str(folder) if folder.exists() else str(name_or_path))
-        self.name = str(folder if folder.exists() else name_or_path)
+        self.name = "models/reader" if folder == SHIPPED else str(folder if folder.exists() else name_or_path)
 
     @property
     def rescored(self) -> int:

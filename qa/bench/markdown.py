@@ -54,7 +54,7 @@ def render(report: BenchReport, deltas: tuple[Delta, ...] = (), against: str = "
     counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items())
     parts = [
         f"# Benchmark: {report.name}",
-        f"{report.created} · model `{s.get('model', '?')}` · {counts}",
+        f"{report.created} · model `{s.get('model', '?')}` · reader `{s.get('reader', 'builtin')}` · {counts}",
         f"Command: `{report.command}`" if report.command else "",
         "## Retrieval and abstention" if "abstention" in report.metrics else "## Retrieval",
         quality_table(report),

@@ -7,7 +7,9 @@
 For each question the reader's candidates (sentences of the top passages) are labelled by whether they contain a
 gold snippet. The built-in fit is a pairwise logistic regression on the reader's features, scaled (Platt) into a
 probability; with --model the model's logit for the built-in reader's best `rescored` sentences is one more feature.
-Then two thresholds on the best sentence's probability: below `abstain` a question is not in the sources (a fifth
+With the model, a question-level answerability is fitted on top (the best sentence's log-odds and the model's strongest
+logit, answerable against near-topic and off-topic questions). Then two thresholds on it (on the best sentence's
+probability without the model): below `abstain` a question is not in the sources (a fifth
 below the weakest answerable question of either corpus), below `answered` it is partial (chosen for the near-topic
 questions).
 """
@@ -138,6 +140,37 @@ def best_scores(data: list[dict], w: np.ndarray, b: float, with_model: bool) -> 
     return out
 
 
+def strongest(d: dict) -> float:
+    """The model's strongest logit over a question's candidates."""
+    return float(d["z"].max()) if len(d["z"]) else -40.0
+
+
+def fit_verdict(data: list[dict], w: np.ndarray, b: float) -> tuple[float, float, float]:
+    """The question-level answerability (answerable against near-topic and off-topic questions), a logistic model
+    on the best sentence's log-odds and the model's strongest logit: the model's own reading is an absolute signal,
+    where most built-in features only compare a question's candidates with each other."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [d for d in data if len(d["y"])]
+    X = np.array([[float((design(d, True) @ w + b).max()), strongest(d)] for d in rows])
+    y = np.array([d["kind"] == "answerable" for d in rows])
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit(X, y)
+    return float(lr.coef_[0][0]), float(lr.coef_[0][1]), float(lr.intercept_[0])
+
+
+def verdict_scores(data: list[dict], w: np.ndarray, b: float, v: tuple[float, float, float]) -> list[tuple[str, float, bool]]:
+    """(kind, answerability, whether the best sentence holds the answer) per question."""
+    out = []
+    for d in data:
+        if not len(d["y"]):
+            out.append((d["kind"], 0.0, False))
+            continue
+        s = design(d, True) @ w + b
+        i = int(np.argmax(s))
+        out.append((d["kind"], float(1 / (1 + np.exp(-(v[0] * s[i] + v[1] * strongest(d) + v[2])))), bool(d["y"][i])))
+    return out
+
+
 def thresholds(scores_by_corpus: dict[str, list[tuple[str, float, bool]]], near_goal: float = 0.7,
                margin: float = ABSTAIN_MARGIN) -> tuple[float, float]:
     """(abstain, answered): abstain `margin` below the lowest answerable question's score in every corpus, so that
@@ -158,15 +191,20 @@ def thresholds(scores_by_corpus: dict[str, list[tuple[str, float, bool]]], near_
     return abstain, max(abstain, min(answered, cap))
 
 
-def report(name: str, scores: list[tuple[str, float, bool]], abstain: float, answered: float) -> str:
-    """How the thresholds split one corpus's questions, and a reliability table of the best sentence's probability."""
+def report(name: str, scores: list[tuple[str, float, bool]], abstain: float, answered: float,
+           support: list[tuple[str, float, bool]] | None = None) -> str:
+    """How the thresholds split one corpus's questions (by `scores`), and a reliability table of the best sentence's
+    probability (`support`, else `scores`): of the answerable and near-topic questions answered at that support, the
+    share whose best sentence holds the answer."""
     ans = [(s, r) for k, s, r in scores if k == "answerable"]
     near = [s for k, s, _ in scores if k == "near"]
     lines = [f"{name}: false abstentions {sum(s < abstain for s, _ in ans)} of {len(ans)}, answerable partial "
              f"{sum(abstain <= s < answered for s, _ in ans)}, near-topic partial or abstain "
              f"{sum(s < answered for s in near)} of {len(near)}"]
+    shown = [(s, r and k == "answerable") for (k, s, r), (_, v, _) in zip(support or scores, scores)
+             if k in ("answerable", "near") and v >= abstain]
     for lo, hi in ((0.0, 0.2), (0.2, 0.5), (0.5, 0.8), (0.8, 1.01)):
-        inside = [r for s, r in ans if lo <= s < hi]
+        inside = [r for s, r in shown if lo <= s < hi]
         if inside:
             lines.append(f"  support {lo:.1f}-{min(hi, 1.0):.1f}: {len(inside)} answers, right {sum(inside) / len(inside):.3f}")
     return "\n".join(lines)
@@ -198,27 +236,32 @@ def main() -> None:
             w, b = fit(data[train], m, args.c)
             print(f"{'trained' if m else 'built-in'} fit on {train}: train {top1(data[train], w, b, m):.3f}, "
                   f"test on {test} {top1(data[test], w, b, m):.3f}")
-            scores = {n: best_scores(data[n], w, b, m) for n in (train, test)}
+            support = {n: best_scores(data[n], w, b, m) for n in (train, test)}
+            scores = {n: verdict_scores(data[n], w, b, fit_verdict(data[train], w, b)) for n in (train, test)} if m else support
             abstain, answered = thresholds({train: scores[train]})
             print(f"  thresholds from {train}: abstain {abstain:.3f}, answered {answered:.3f}")
-            print(report(f"  tested on {test}", scores[test], abstain, answered))
+            print(report(f"  tested on {test}", scores[test], abstain, answered, support[test]))
     both = [d for n in fitted for d in data[n]]
     for m in ((False, True) if with_model else (False,)):
         w, b = fit(both, m, args.c)
-        scores = {n: best_scores(data[n], w, b, m) for n in data}
+        support = {n: best_scores(data[n], w, b, m) for n in data}
+        verdict = fit_verdict(both, w, b) if m else None
+        scores = {n: verdict_scores(data[n], w, b, verdict) for n in data} if verdict else support
         abstain, answered = thresholds({n: scores[n] for n in fitted})
         print(f"{'trained' if m else 'built-in'} fit on both: " +
               " / ".join(f"{n} {top1(data[n], w, b, m):.3f}" for n in data) +
               f"; abstain {abstain:.3f}, answered {answered:.3f}")
         for n in data:
-            print(report("  " + n, scores[n], abstain, answered))
+            print(report("  " + n, scores[n], abstain, answered, support[n]))
         names = [*FEATURES, "model"] if m else list(FEATURES)
-        print("  weights:", ", ".join(f"{n}={v:.3f}" for n, v in zip(names, w)), f"bias={b:.3f}")
+        print("  weights:", ", ".join(f"{n}={v:.3f}" for n, v in zip(names, w)), f"bias={b:.3f}",
+              f"verdict={[round(x, 3) for x in verdict]}" if verdict else "")
         if m and args.write:
             target = Path(args.model) / FIT_FILE
             target.write_text(json.dumps({"features": names, "weights": [round(float(v), 5) for v in w],
                                           "bias": round(b, 5), "abstain": round(abstain, 5),
-                                          "answered": round(answered, 5), "rescored": RESCORED, "max_length": 96,
+                                          "answered": round(answered, 5), "verdict": [round(x, 5) for x in verdict],
+                                          "rescored": RESCORED, "max_length": 96,
                                           "fitted_on": fitted, "command": "python " + " ".join(sys.argv)}, indent=2))
             print(f"written {target}")
 

@@ -63,8 +63,7 @@ def answer_question(library: Library, encoder: Encoder, question: Question, turn
     pool = read(library, analysis, hits, vectors, depth)
     verdict = None
     if reader is not None:
-        pool = reader.rescore(analysis.text, pool)
-        verdict = reader.decide(pool)
+        pool, verdict = reader.read(analysis.text, pool)
     made = compose(library, analysis, focus, hits, pool, threshold, own,
                    earlier=earlier_passages(library.rows, question.text, turns), verdict=verdict)
     timings["answer"] = elapsed_ms(t)

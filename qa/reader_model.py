@@ -7,6 +7,7 @@ sentence-transformers CrossEncoder folder (`--reader DIR`) is run through senten
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -32,10 +33,13 @@ class Fit:
 
     weights: tuple[float, ...]  # over FEATURES, then the model's logit
     bias: float
-    answered: float  # the best sentence's probability at or above which the question is answered
+    answered: float  # the answerability at or above which the question is answered
     abstain: float  # below which it is not in the sources; between the two, partial
     rescored: int = 16  # how many of the built-in reader's best sentences the model reads
     max_length: int = 96
+    # The question's answerability from (the best sentence's log-odds, the model's strongest logit, bias); without it,
+    # the best sentence's probability itself.
+    verdict: tuple[float, float, float] | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> Fit:
@@ -43,12 +47,36 @@ class Fit:
         weights = tuple(float(w) for w in data["weights"])
         if len(weights) != len(FEATURES) + 1:
             raise ValueError(f"{len(weights)} weights for {len(FEATURES)} features and the model")
+        verdict = data.get("verdict")
+        if verdict is not None and len(verdict) != 3:
+            raise ValueError(f"verdict has {len(verdict)} numbers, not 3 (two weights and a bias)")
         return cls(weights, float(data["bias"]), float(data["answered"]), float(data["abstain"]),
-                   int(data.get("rescored", 16)), int(data.get("max_length", 96)))
+                   int(data.get("rescored", 16)), int(data.get("max_length", 96)),
+                   None if verdict is None else (float(verdict[0]), float(verdict[1]), float(verdict[2])))
 
     def probability(self, features: Sequence[float], logit: float) -> float:
         """The probability that a sentence answers, from its built-in features and the model's logit."""
         return logistic(float(np.dot(self.weights[:-1], features)) + self.weights[-1] * logit + self.bias)
+
+    def answerability(self, best: float, strongest: float) -> float:
+        """The probability that the sources answer the question, from its best sentence's probability and the model's
+        strongest logit over the sentences it read."""
+        if self.verdict is None:
+            return best
+        a, b, c = self.verdict
+        return logistic(a * log_odds(best) + b * strongest + c)
+
+    def decide(self, answerability: float) -> Status:
+        """Answered, partial or not in the sources for a question's answerability."""
+        if answerability >= self.answered:
+            return Status.ANSWERED
+        return Status.PARTIAL if answerability >= self.abstain else Status.NOT_IN_SOURCES
+
+
+def log_odds(p: float) -> float:
+    """The log-odds of a probability, kept finite."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
 
 
 class OnnxCrossEncoder:
@@ -144,10 +172,19 @@ class ReaderModel:
         """How many of the built-in reader's best sentences the model reads."""
         return self.fit.rescored if self.fit else 16
 
-    def rescore(self, question: str, pool: Sequence[Candidate]) -> list[Candidate]:
-        """The reader's best sentences rescored with the model, best first; the rest below them."""
-        head, tail = list(pool[:self.rescored]), list(pool[self.rescored:])
+    def read(self, question: str, pool: Sequence[Candidate]) -> tuple[list[Candidate], Status | None]:
+        """The sentences rescored, best first, and what the fit decides for the question (None without a fit)."""
+        head = list(pool[:self.rescored])
         logits = self.model.logits(question, [c.text for c in head])
+        ranked = self._rescored(pool, logits)
+        if self.fit is None or not ranked:
+            return ranked, None
+        strongest = float(logits.max()) if len(logits) else -40.0
+        return ranked, self.fit.decide(self.fit.answerability(max(c.score for c in ranked), strongest))
+
+    def _rescored(self, pool: Sequence[Candidate], logits: np.ndarray) -> list[Candidate]:
+        # The read sentences by their new score; the rest below them.
+        head, tail = list(pool[:self.rescored]), list(pool[self.rescored:])
         if self.fit is None:
             head = [replace(c, score=MODEL_WEIGHT * logistic(float(z)) + (1 - MODEL_WEIGHT) * c.score)
                     for c, z in zip(head, logits)]
@@ -160,15 +197,6 @@ class ReaderModel:
                     for c in tail] if head else tail
         head.sort(key=lambda c: (-c.score, c.passage.id, c.start))
         return head + tail
-
-    def decide(self, pool: Sequence[Candidate]) -> Status | None:
-        """Answered, partial or not in the sources, from the best fitted probability; None without a fit."""
-        if self.fit is None or not pool:
-            return None
-        best = max(c.score for c in pool)
-        if best >= self.fit.answered:
-            return Status.ANSWERED
-        return Status.PARTIAL if best >= self.fit.abstain else Status.NOT_IN_SOURCES
 
 
 def load_reader(setting: str | None) -> ReaderModel | None:

@@ -12,8 +12,10 @@ import pytest
 from conftest import run_cli
 
 from qa import UserError
+from qa.answer import Status
 from qa.bench.squad import auc
-from qa.reader_model import OnnxCrossEncoder, ReaderModel
+from qa.reader import FEATURES
+from qa.reader_model import Fit, OnnxCrossEncoder, ReaderModel
 from qa.squad import held_out, items
 from qa.training import TrainSettings, export, question_pairs, train
 
@@ -130,3 +132,17 @@ def test_the_shipped_reader_prefers_the_sentence_that_answers():
     logits = reader.model.logits("How long is the main span?", ["Its main span is 503 metres long.",
                                                                 "The bridge opened after four years of work."])
     assert logits[0] > logits[1]
+
+
+def test_a_fit_decides_from_the_best_sentence_and_the_model_s_strongest_reading():
+    fit = Fit.from_dict({"weights": [0.0] * len(FEATURES) + [1.0], "bias": 0.0, "answered": 0.6, "abstain": 0.2,
+                         "verdict": [0.5, 0.8, 0.0]})
+    assert fit.probability([0.0] * len(FEATURES), 0.0) == pytest.approx(0.5)
+    assert fit.answerability(0.5, 2.0) > fit.answerability(0.5, -2.0)  # the model's strongest logit counts
+    assert fit.answerability(0.9, 0.0) > fit.answerability(0.1, 0.0)  # and the best sentence's probability
+    assert [fit.decide(p) for p in (0.7, 0.3, 0.1)] == [Status.ANSWERED, Status.PARTIAL, Status.NOT_IN_SOURCES]
+    plain = Fit.from_dict({"weights": [0.0] * (len(FEATURES) + 1), "bias": 0.0, "answered": 0.6, "abstain": 0.2})
+    assert plain.answerability(0.4, 5.0) == 0.4  # an older fit without a verdict: the best probability itself
+    with pytest.raises(ValueError, match="verdict"):
+        Fit.from_dict({"weights": [0.0] * (len(FEATURES) + 1), "bias": 0.0, "answered": 0.6, "abstain": 0.2,
+                       "verdict": [1.0]})

@@ -35,7 +35,8 @@ class SquadResult:
     answerable: int
     unanswerable: int
     first_sentence: dict[str, float]  # reader -> share of answerable questions whose best sentence holds the answer
-    auc: dict[str, float]  # reader -> answerable-vs-unanswerable AUC of the best sentence's score (2.0 only)
+    auc: dict[str, float]  # reader -> answerable-vs-unanswerable AUC of its answerability (the trained reader's verdict,
+    # else the best sentence's score) (2.0 only)
     accuracy: dict[str, float]  # reader -> accuracy of "answered" at the shipped threshold (2.0 only)
 
     def to_dict(self) -> dict:
@@ -119,7 +120,10 @@ def run_squad(path: Path, encoder, reader: ReaderModel | None, limit: int = 2000
             scored["model alone"] = [float(z) for z in logits]
         for name, values in scored.items():
             i = int(np.argmax(values))
-            best[name].append((it.answerable, float(values[i]), i in it.positives))
+            judged = float(values[i])
+            if name == "trained" and reader is not None and reader.fit is not None:
+                judged = reader.fit.answerability(judged, float(np.max(scored["model alone"])))
+            best[name].append((it.answerable, judged, i in it.positives))
         if progress is not None and (qi + 1) % 50 == 0:
             progress(f"SQuAD {path.name}", qi + 1, len(chosen))
     answerable = sum(it.answerable for it in chosen)

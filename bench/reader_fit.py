@@ -81,7 +81,9 @@ def collect(name: str, model: ReaderModel | None, corpus: Path | None = None, fi
                                                      Filters(), {}, depth)
             analysis, _ = analyses(own, searched if follow else text)
             cands = read(engine.library, analysis, hits, vectors, depth)[:RESCORED]
-            logits = model.model.logits(analysis.text, [c.text for c in cands]) if model else np.zeros(len(cands))
+            # As the engine asks it: a follow-up read with the conversation's question.
+            logits = (model.model.logits(searched if follow else analysis.text, [c.text for c in cands]) if model
+                      else np.zeros(len(cands)))
             out.append({"id": q["id"], "question": text, "kind": kind(q), "wants": str(own.wants),
                         "X": np.array([c.features for c in cands]).reshape(len(cands), len(FEATURES)),
                         "z": np.asarray(logits, dtype=float),

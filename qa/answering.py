@@ -63,7 +63,10 @@ def answer_question(library: Library, encoder: Encoder, question: Question, turn
     pool = read(library, analysis, hits, vectors, depth)
     verdict = None
     if reader is not None:
-        pool, verdict = reader.read(analysis.text, pool)
+        # A follow-up's own words ("Who said that?") tell the model little: it reads the conversation's question with
+        # them, and the earlier answer's passages (not the verdict) decide, as with the built-in reader.
+        pool, verdict = reader.read(text if follow else analysis.text, pool)
+        verdict = None if follow else verdict
     made = compose(library, analysis, focus, hits, pool, threshold, own,
                    earlier=earlier_passages(library.rows, question.text, turns), verdict=verdict)
     timings["answer"] = elapsed_ms(t)

@@ -92,8 +92,9 @@ OPTIONS: tuple[Option, ...] = (
            "IVF above), exact 'flat', or approximate 'hnsw'/'ivf'", _choice(INDEX_TYPES), choices=INDEX_TYPES),
     Option("max_paragraphs", "--max-paragraphs", "SOURCEQA_MAX_PARAGRAPHS", "paragraphs indexed per file, the rest left out "
            f"with a warning (default {MAX_PASSAGES_PER_FILE:,})", lambda v, w, e: _count(v, w, e), "N"),
-    Option("reader", "--reader", "SOURCEQA_READER", "a sentence-transformers CrossEncoder that rescores answer sentences "
-           "(default: the built-in reader)", _text, "NAME_OR_PATH"),
+    Option("reader", "--reader", "SOURCEQA_READER", "the answer reader: the trained one in models/reader/ (default), "
+           "'builtin' (hand-made signals alone), or a reader folder or sentence-transformers CrossEncoder", _text,
+           "NAME_OR_PATH"),
     Option("sentences", "--sentences", "SOURCEQA_SENTENCES", "sentence vectors: 'alone' (default: each sentence encoded "
            "by itself) or 'pooled' (from its passage's one encoder pass: a faster build, answers slightly worse; its own "
            "index)", _choice(SENTENCE_MODES), choices=SENTENCE_MODES),

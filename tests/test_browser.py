@@ -62,7 +62,8 @@ def test_why_question_cites_sources_and_opens_the_cited_paragraph(watched, web_a
     cards = page.locator("#sources .sqa-card")
     expect(cards.first).to_be_visible()
     markers = page.locator('#chat a[href^="#cite-0-"]')
-    assert markers.count() >= 2 and cards.count() == markers.count()
+    cited = {markers.nth(i).get_attribute("href") for i in range(markers.count())}
+    assert len(cited) >= 2 and cards.count() == len(cited)  # one card per cited passage (two sentences may share one)
     expect(page.locator("#sources .sqa-card mark.sqa-hl").first).to_be_visible()
     watched.shot("02-answer")
 
@@ -70,7 +71,7 @@ def test_why_question_cites_sources_and_opens_the_cited_paragraph(watched, web_a
     pid = second.get_attribute("data-pid")
     n = re.search(r":(\d+)$", pid).group(1)
     marks = second.locator("mark").all_inner_texts()
-    page.locator('#chat a[href="#cite-0-2"]').click()
+    page.locator('#chat a[href="#cite-0-2"]').first.click()
     cited = page.locator("#article .sqa-cited")
     expect(cited).to_have_attribute("data-pid", pid)
     expect(cited.locator(".sqa-pn")).to_have_text(f"¶{n}")
@@ -198,7 +199,7 @@ def test_hostile_articles_and_questions_are_shown_as_text_and_run_nothing(watche
     expect(page.locator("#chat")).to_contain_text(PAYLOADS[0])  # the characters, shown as text
     expect(page.locator("#sources")).to_contain_text(f"{PAYLOADS[0]} Saker falcons {PAYLOADS[1]}")
     watched.shot("06-hostile-answer")
-    page.locator('#chat a[href="#cite-0-1"]').click()
+    page.locator('#chat a[href="#cite-0-1"]').first.click()
     expect(page.locator("#article .sqa-article-title")).to_contain_text(PAYLOADS[1])
     expect(page.locator("#article")).to_contain_text(PAYLOADS[2])
     watched.shot("07-hostile-article")

@@ -12,8 +12,12 @@ from qa import UserError, open_engine
 from qa.bench.queries import load_queries, reasons_found
 
 
-def test_a_question_the_articles_almost_answer_is_partial_and_names_what_is_missing(engine):
-    answer = engine.ask("How old is Zamir Kabulov?")
+def test_a_question_the_articles_almost_answer_is_partial_and_names_what_is_missing(engine, encoder):
+    trained = engine.ask("How old is Zamir Kabulov?")
+    assert_well_formed(trained)
+    assert trained.status in ("partial", "not_in_sources")  # the trained reader finds no sentence that answers
+    built_in = open_engine(replace(engine.settings, reader="builtin"), encoder=encoder)
+    answer = built_in.ask("How old is Zamir Kabulov?")
     assert_well_formed(answer)
     assert answer.status == "partial"
     assert answer.message.startswith("The articles mention Zamir Kabulov but not an age")
@@ -86,3 +90,16 @@ def test_a_reader_model_that_cannot_be_loaded_is_one_clear_error(engine, encoder
     (tmp_path / "not-a-model").mkdir()
     with pytest.raises(UserError, match=r"cannot be loaded as a sentence-transformers CrossEncoder.*--reader"):
         open_engine(replace(engine.settings, reader=str(tmp_path / "not-a-model")), encoder=encoder)
+
+
+def test_the_trained_reader_is_the_default_and_builtin_the_fallback(engine, encoder):
+    assert engine.reader is not None and engine.reader.name == "models/reader" and engine.reader.fit is not None
+    gdp = engine.ask("What is the GDP of Pakistan?")  # Pakistan is in the articles; its GDP is not
+    assert_well_formed(gdp)
+    assert gdp.status in ("partial", "not_in_sources")
+    assert all(c.score < 0.2 for c in gdp.citations)
+    built_in = open_engine(replace(engine.settings, reader="builtin"), encoder=encoder)
+    assert built_in.reader is None
+    answer = built_in.ask("How much money does the Taliban make from opium each year?")
+    assert_well_formed(answer)
+    assert answer.answered and any("$400 million" in c.text for c in answer.citations)

@@ -106,7 +106,7 @@ def test_after_opening_an_article_the_reader_gets_back_to_the_answer(page_in, we
     watched, view = page_in
     page = watched.open(web_app.url)
     answer(page)
-    marker = page.locator('#chat a[href="#cite-0-2"]')
+    marker = page.locator('#chat a[href="#cite-0-2"]').first
     marker.click()
     cited = page.locator("#article .sqa-cited")
     expect(cited).to_be_in_viewport()
@@ -137,7 +137,7 @@ def test_refusal_box_and_verified_note_keep_their_contrast(page_in, web_app):
     for part in ("strong", "p"):
         assert contrast(refusal.locator(part).first) >= MIN_CONTRAST, part
     answer(page)
-    page.locator('#chat a[href="#cite-1-1"]').click()
+    page.locator('#chat a[href="#cite-1-1"]').first.click()
     note = page.locator("#article .sqa-verified")
     expect(note).to_contain_text("Verified")
     for part in (note, note.locator("code")):
@@ -236,7 +236,7 @@ def test_each_tab_passes_axe_and_is_photographed(page_in, web_app, bench_report)
     watched, view = page_in
     page = watched.open(web_app.url)
     answer(page)
-    page.locator('#chat a[href="#cite-0-2"]').click()
+    page.locator('#chat a[href="#cite-0-2"]').first.click()
     expect(page.locator("#article .sqa-verified")).to_be_visible()
     page.wait_for_timeout(300)  # the article's scroll settles
     problems = {}

@@ -93,7 +93,7 @@ def test_conversation_survives_a_reload_until_new_chat(page_in, web_app):
     expect(page.locator("#chat .user-row")).to_have_count(2)
     expect(page.locator("#chat .user-row").first).to_contain_text(WHY)
     expect(page.locator("#sources .sqa-card").first).to_be_visible()  # the last answer's sources
-    page.locator('#chat a[href="#cite-0-1"]').click()  # a citation of the first answer still opens
+    page.locator('#chat a[href="#cite-0-1"]').first.click()  # a citation of the first answer still opens
     expect(page.locator("#article .sqa-verified")).to_contain_text("Verified")
     # One control clears the chat: New chat (the chat's own trash button is gone).
     expect(page.locator('#chat button[aria-label="Clear"]')).to_be_hidden()
@@ -132,14 +132,14 @@ def test_a_marker_shows_its_sentence_on_hover_and_focus_and_stays_marked_with_it
     page = watched.open(web_app.url)
     answer(page)
     second = page.locator('#sources [data-cite="0-2"] mark').first.inner_text().strip()
-    marker = page.locator('#chat a[href="#cite-0-2"]')
+    marker = page.locator('#chat a[href="#cite-0-2"]').first
     tip = page.locator("#sqa-tip")
     marker.hover()
     expect(tip).to_be_visible()
     expect(tip).to_have_text(second)
     page.keyboard.press("Escape")
     expect(tip).to_be_hidden()
-    page.locator('#chat a[href="#cite-0-1"]').focus()
+    page.locator('#chat a[href="#cite-0-1"]').first.focus()
     expect(tip).to_be_visible()
     expect(tip).not_to_have_text(second)
     marker.focus()

@@ -32,7 +32,7 @@ from qa.answering import analyses, gather  # noqa: E402
 from qa.conversation import Turn  # noqa: E402
 from qa.question import analyze  # noqa: E402
 from qa.reader import BIAS, FEATURES, WEIGHTS, read, reading_depth  # noqa: E402
-from qa.reader_model import FIT_FILE, ReaderModel  # noqa: E402
+from qa.reader_model import FIT_FILE, Fit, ReaderModel  # noqa: E402
 from qa.retrieve import Filters  # noqa: E402
 from qa.text import fold  # noqa: E402
 
@@ -161,16 +161,10 @@ def fit_verdict(data: list[dict], w: np.ndarray, b: float) -> tuple[float, float
 
 
 def verdict_scores(data: list[dict], w: np.ndarray, b: float, v: tuple[float, float, float]) -> list[tuple[str, float, bool]]:
-    """(kind, answerability, whether the best sentence holds the answer) per question."""
-    out = []
-    for d in data:
-        if not len(d["y"]):
-            out.append((d["kind"], 0.0, False))
-            continue
-        s = design(d, True) @ w + b
-        i = int(np.argmax(s))
-        out.append((d["kind"], float(1 / (1 + np.exp(-(v[0] * s[i] + v[1] * strongest(d) + v[2])))), bool(d["y"][i])))
-    return out
+    """(kind, answerability, whether the best sentence holds the answer) per question, as the engine's Fit computes it."""
+    fit = Fit((), 0.0, 1.0, 0.0, verdict=v)
+    return [(k, fit.answerability(p, strongest(d)) if len(d["y"]) else 0.0, r)
+            for d, (k, p, r) in zip(data, best_scores(data, w, b, True))]
 
 
 def thresholds(scores_by_corpus: dict[str, list[tuple[str, float, bool]]], near_goal: float = 0.7,
@@ -239,7 +233,8 @@ def main() -> None:
             print(f"{'trained' if m else 'built-in'} fit on {train}: train {top1(data[train], w, b, m):.3f}, "
                   f"test on {test} {top1(data[test], w, b, m):.3f}")
             support = {n: best_scores(data[n], w, b, m) for n in (train, test)}
-            scores = {n: verdict_scores(data[n], w, b, fit_verdict(data[train], w, b)) for n in (train, test)} if m else support
+            verdict = fit_verdict(data[train], w, b) if m else None
+            scores = {n: verdict_scores(data[n], w, b, verdict) for n in (train, test)} if verdict else support
             abstain, answered = thresholds({train: scores[train]})
             print(f"  thresholds from {train}: abstain {abstain:.3f}, answered {answered:.3f}")
             print(report(f"  tested on {test}", scores[test], abstain, answered, support[test]))

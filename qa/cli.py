@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from qa import Settings, UserError
 from qa.commands import COMMANDS, EXIT_USER_ERROR
@@ -91,9 +92,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=2000, help="with --squad: questions scored per file (default 2000)")
 
     p = sub.add_parser("train-reader", help="train the reader (a cross-encoder) on SQuAD; resumable")
-    from qa.training import add_flags
-    add_flags(p)
+    train_reader_flags(p)
     return parser
+
+
+def default_squad() -> Path:
+    """The SQuAD folder beside the checkout (../shared/squad), where the project's data lies."""
+    return Path(__file__).resolve().parent.parent.parent / "shared" / "squad"
+
+
+def train_reader_flags(parser: argparse.ArgumentParser) -> None:
+    """The train-reader command's options (its defaults are TrainSettings')."""
+    from qa.training import TrainSettings
+
+    squad = default_squad()
+    d = TrainSettings("", "", "")
+    parser.add_argument("--out", default="runs/reader", help="checkpoints, log and model (default runs/reader)")
+    parser.add_argument("--squad-train", default=str(squad / "train-v1.1.json.gz"), metavar="FILE",
+                        help="SQuAD 1.1 train (default ../shared/squad/train-v1.1.json.gz)")
+    parser.add_argument("--squad-v2", default=str(squad / "dev-v2.0.json.gz"), metavar="FILE",
+                        help="SQuAD 2.0 dev: its training half's unanswerable questions (default ../shared/squad/dev-v2.0.json.gz)")
+    parser.add_argument("--base", help="model to start from (default: the bundled all-MiniLM-L6-v2)")
+    parser.add_argument("--pairs", type=int, default=d.pairs, help=f"training pairs (default {d.pairs:,})")
+    parser.add_argument("--batch", type=int, default=d.batch, help=f"pairs per step (default {d.batch})")
+    parser.add_argument("--max-length", type=int, default=d.max_length, help=f"tokens per pair (default {d.max_length})")
+    parser.add_argument("--learning-rate", type=float, default=d.learning_rate, help=f"peak learning rate (default {d.learning_rate})")
+    parser.add_argument("--seed", type=int, default=d.seed, help=f"seed of the pair sampling and the model (default {d.seed})")
+    parser.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help=f"steps between checkpoints (default {d.checkpoint_every})")
+    parser.add_argument("--steps", type=int, help="stop after this many steps (a smoke run; the checkpoint resumes it)")
+    parser.add_argument("--fp32", action="store_true", help="export the ONNX model without int8 quantisation")
 
 
 def main(argv: Sequence[str] | None = None, encoder: object | None = None) -> int:

@@ -193,21 +193,50 @@ def cmd_bench(args: argparse.Namespace) -> int:
                       open_engine=lambda **options: engine_of(args, **options), out=sys.stdout)
 
 
+# Questions of SQuAD 2.0 dev's held-out articles a finished training run is measured on.
+HELD_OUT_QUESTIONS = 1000
+
+
 def cmd_train_reader(args: argparse.Namespace) -> None:
     """Train (or resume) the reader on SQuAD, then export it to ONNX beside the checkpoints."""
     from qa import training
 
-    settings = training.settings_from(args)
+    settings = train_settings(args)
     out = Path(args.out)
     print(f"training the reader into {out} ({settings.pairs:,} pairs; stop with Ctrl-C, run again to resume)",
           file=sys.stderr)
     model = training.train(settings, out, stop_after=args.steps)
     onnx = training.export(model, out / "onnx", quantize=not args.fp32)
     if args.steps is None:  # a whole run: its export measured on SQuAD 2.0 dev articles it never saw
-        figures = training.log_held_out(out, onnx.parent, Path(settings.squad_v2))
-        print(f"held-out SQuAD 2.0 dev ({figures['questions']} questions): best sentence right "
-              f"{figures['first_sentence']:.3f}, answerability AUC {figures['auc']:.3f}", file=sys.stderr)
+        from qa.bench.squad import run_squad
+        from qa.model import load_encoder
+        from qa.reader_model import ReaderModel
+
+        encoder = getattr(args, "encoder", None) or load_encoder(Settings.load(), documents=True)
+        result = run_squad(Path(settings.squad_v2), encoder, ReaderModel(onnx.parent), limit=HELD_OUT_QUESTIONS)
+        figures = {"event": "held_out", "file": result.file, "questions": result.questions,
+                   "first_sentence": round(result.first_sentence["model alone"], 4),
+                   "auc": round(result.auc["model alone"], 4), "builtin_first_sentence": round(result.first_sentence["builtin"], 4),
+                   "builtin_auc": round(result.auc["builtin"], 4)}
+        training.log_event(out, figures)
+        print(f"held-out SQuAD 2.0 dev ({result.questions} questions): best sentence right {figures['first_sentence']:.3f}, "
+              f"answerability AUC {figures['auc']:.3f} (built-in reader {figures['builtin_first_sentence']:.3f}, "
+              f"{figures['builtin_auc']:.3f})", file=sys.stderr)
     print(f"reader model: {model}\nONNX export: {onnx} (fit it with python bench/reader_fit.py --model {onnx.parent})")
+
+
+def train_settings(args: argparse.Namespace):
+    """TrainSettings from the command's options (paths resolved, so a resumed run compares equal)."""
+    if args.base:
+        base = str(Path(args.base).resolve())
+    else:
+        from embeddings.loading import resolve_model
+        base = resolve_model(None)[1]
+    from qa.training import TrainSettings
+
+    return TrainSettings(squad_train=str(Path(args.squad_train).resolve()), squad_v2=str(Path(args.squad_v2).resolve()),
+                         base=base, pairs=args.pairs, batch=args.batch, max_length=args.max_length,
+                         learning_rate=args.learning_rate, seed=args.seed, checkpoint_every=args.checkpoint_every)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {

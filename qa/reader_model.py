@@ -26,12 +26,8 @@ FIT_FILE = "reader.json"
 MODEL_FILE = "model.onnx"
 # A user's CrossEncoder, which has no fit of its own: its probability and the built-in score, weighted.
 MODEL_WEIGHT = 0.7
-# Pairs per model run: a question's 16 together, as reader.json was fitted (the int8 model scales its activations per
-# run, so a pair's logit moves a little with the pairs beside it; one pair a run moved the news figures by up to 0.04
-# either way and needs a fit of its own: BENCHMARKS.md).
-CHUNK = 16
-# Threads of the model's session: two halve a question's 16 pairs' time (79 ms on one), and the session's lock keeps
-# concurrent questions from piling up threads.
+# Threads of the model's session: two halve a question's 16 pairs' time (110 ms p50 on one), and the session's lock
+# keeps concurrent questions from piling up threads.
 THREADS = 2
 
 
@@ -107,31 +103,26 @@ class OnnxCrossEncoder:
                             "it needs model.onnx and tokenizer.json (python -m qa train-reader writes both), "
                             "or pass --reader builtin") from exc
         self.tokenizer.enable_truncation(max_length=max_length)
-        self.tokenizer.no_padding()  # each chunk is padded to its own longest pair
+        pad = self.tokenizer.token_to_id("[PAD]")
+        self.tokenizer.enable_padding(pad_id=0 if pad is None else int(pad), pad_token="[PAD]")
         self.inputs = {i.name for i in self.session.get_inputs()}
-        self.lock = threading.Lock()  # one run at a time: the session's single thread is the budget
+        self.lock = threading.Lock()  # one run at a time: the session's threads are the budget
 
     def logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
-        """The model's logit that each sentence answers the question."""
+        """The model's logit that each sentence answers the question, all pairs in one run.
+
+        One run, as reader.json was fitted: the int8 model scales its activations per run, so a pair's logit moves a
+        little with the pairs beside it (run one pair at a time, the news figures moved by up to 0.04; BENCHMARKS.md).
+        """
         if not sentences:
             return np.zeros(0, dtype=np.float32)
         encodings = self.tokenizer.encode_batch([(question, s) for s in sentences])
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        out = np.zeros(len(encodings), dtype=np.float32)
-        for start in range(0, len(order), CHUNK):
-            rows = order[start:start + CHUNK]
-            width = max(len(encodings[i].ids) for i in rows)
-            feeds = {n: np.zeros((len(rows), width), dtype=np.int64)
-                     for n in ("input_ids", "attention_mask", "token_type_ids")}
-            for j, i in enumerate(rows):
-                e = encodings[i]
-                feeds["input_ids"][j, :len(e.ids)] = e.ids
-                feeds["attention_mask"][j, :len(e.ids)] = 1
-                feeds["token_type_ids"][j, :len(e.ids)] = e.type_ids
-            with self.lock:
-                result = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
-            out[rows] = np.asarray(result, dtype=np.float32).reshape(len(rows), -1)[:, -1]
-        return out
+        feeds = {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                 "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                 "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+        with self.lock:
+            out = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
+        return np.asarray(out, dtype=np.float32).reshape(len(sentences), -1)[:, -1]
 
 
 class SentenceTransformersCrossEncoder:
@@ -191,8 +182,7 @@ class ReaderModel:
 
     def read(self, question: str, pool: Sequence[Candidate]) -> tuple[list[Candidate], Status | None]:
         """The sentences rescored, best first, and what the fit decides for the question (None without a fit)."""
-        head = list(pool[:self.rescored])
-        logits = self.model.logits(question, [c.text for c in head])
+        logits = self.model.logits(question, [c.text for c in pool[:self.rescored]])
         ranked = self._rescored(pool, logits)
         if self.fit is None or not ranked:
             return ranked, None

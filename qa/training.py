@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
 from qa.errors import UserError
 from qa.squad import Item, held_out, items
 from qa.text import fold
@@ -145,7 +143,7 @@ def make_pairs(train: Path, v2: Path, total: int, seed: int) -> tuple[list[Pair]
 
 
 def bucketed(pairs: list[Pair], size: int) -> list[Pair]:
-    """The same pairs, each run of `size` sorted by length so that a batch pads little; the runs' batches shuffled."""
+    """The same pairs, each run of `size` sorted by length, so that the batches cut from them pad little."""
     out: list[Pair] = []
     for start in range(0, len(pairs), size):
         out += sorted(pairs[start:start + size], key=lambda p: len(p[0]) + len(p[1]))
@@ -285,64 +283,6 @@ def export(model_dir: Path, target: Path, quantize: bool = True) -> Path:
     return final
 
 
-def held_out_figures(folder: Path, squad_v2: Path, limit: int = 1000) -> dict:
-    """The exported model alone on SQuAD 2.0 dev's held-out articles: best sentence right, and answerability AUC."""
-    from qa.bench.squad import auc, sample
-    from qa.reader_model import OnnxCrossEncoder
-
-    model = OnnxCrossEncoder(folder, threads=os.cpu_count() or 1)
-    chosen = sample(squad_v2, limit)
-    best = []
-    for it in chosen:
-        logits = model.logits(it.question, list(it.sentences))
-        i = int(np.argmax(logits))
-        best.append((it.answerable, float(logits[i]), i in it.positives))
-    answerable = [b for b in best if b[0]]
-    return {"event": "held_out", "file": squad_v2.name, "questions": len(best), "answerable": len(answerable),
-            "first_sentence": round(sum(r for _, _, r in answerable) / max(1, len(answerable)), 4),
-            "auc": round(auc([s for ok, s, _ in best if ok], [s for ok, s, _ in best if not ok]), 4),
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
-
-
-def log_held_out(out: Path, folder: Path, squad_v2: Path, limit: int = 1000) -> dict:
-    """Measure the export on held-out SQuAD 2.0 dev articles and append the figures to the run's log."""
-    figures = held_out_figures(folder, squad_v2, limit)
-    _append(out / LOG, figures)
-    return figures
-
-
-def default_squad() -> Path:
-    """The SQuAD folder beside the checkout (../shared/squad), where the project's data lies."""
-    return Path(__file__).resolve().parent.parent.parent / "shared" / "squad"
-
-
-def add_flags(parser) -> None:
-    """The train-reader command's options."""
-    squad = default_squad()
-    d = TrainSettings("", "", "")
-    parser.add_argument("--out", default="runs/reader", help="checkpoints, log and model (default runs/reader)")
-    parser.add_argument("--squad-train", default=str(squad / "train-v1.1.json.gz"), metavar="FILE",
-                        help="SQuAD 1.1 train (default ../shared/squad/train-v1.1.json.gz)")
-    parser.add_argument("--squad-v2", default=str(squad / "dev-v2.0.json.gz"), metavar="FILE",
-                        help="SQuAD 2.0 dev: its training half's unanswerable questions (default ../shared/squad/dev-v2.0.json.gz)")
-    parser.add_argument("--base", help="model to start from (default: the bundled all-MiniLM-L6-v2)")
-    parser.add_argument("--pairs", type=int, default=d.pairs, help=f"training pairs (default {d.pairs:,})")
-    parser.add_argument("--batch", type=int, default=d.batch, help=f"pairs per step (default {d.batch})")
-    parser.add_argument("--max-length", type=int, default=d.max_length, help=f"tokens per pair (default {d.max_length})")
-    parser.add_argument("--learning-rate", type=float, default=d.learning_rate, help=f"peak learning rate (default {d.learning_rate})")
-    parser.add_argument("--seed", type=int, default=d.seed, help=f"seed of the pair sampling and the model (default {d.seed})")
-    parser.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help=f"steps between checkpoints (default {d.checkpoint_every})")
-    parser.add_argument("--steps", type=int, help="stop after this many steps (a smoke run; the checkpoint resumes it)")
-    parser.add_argument("--fp32", action="store_true", help="export the ONNX model without int8 quantisation")
-
-
-def settings_from(args) -> TrainSettings:
-    """TrainSettings from the command's options (paths resolved, so a resumed run compares equal)."""
-    if args.base:
-        base = str(Path(args.base).resolve())
-    else:
-        from embeddings.loading import resolve_model
-        base = resolve_model(None)[1]
-    return TrainSettings(squad_train=str(Path(args.squad_train).resolve()), squad_v2=str(Path(args.squad_v2).resolve()),
-                         base=base, pairs=args.pairs, batch=args.batch, max_length=args.max_length,
-                         learning_rate=args.learning_rate, seed=args.seed, checkpoint_every=args.checkpoint_every)
+def log_event(out: Path, record: dict) -> None:
+    """Append a record (a held-out measurement, say) to the run's log."""
+    _append(out / LOG, record)

@@ -146,3 +146,15 @@ def test_a_fit_decides_from_the_best_sentence_and_the_model_s_strongest_reading(
     with pytest.raises(ValueError, match="verdict"):
         Fit.from_dict({"weights": [0.0] * (len(FEATURES) + 1), "bias": 0.0, "answered": 0.6, "abstain": 0.2,
                        "verdict": [1.0]})
+
+
+def test_train_reader_command_trains_exports_and_logs_its_held_out_figures(tmp_path, encoder):
+    train_file = squad_file(tmp_path / "train.json.gz")
+    v2 = squad_file(tmp_path / "v2.json.gz", titles=tuple(f"V2 article {i}" for i in range(8)))
+    out = tmp_path / "run"
+    run = run_cli(["train-reader", "--out", str(out), "--squad-train", str(train_file), "--squad-v2", str(v2),
+                   "--pairs", "8", "--batch", "4", "--fp32"], encoder)
+    assert run.returncode == 0, run.stderr
+    assert (out / "onnx" / "model.onnx").is_file() and "held-out SQuAD 2.0 dev" in run.stderr
+    held = [json.loads(line) for line in (out / "training.jsonl").read_text().splitlines()][-1]
+    assert held["event"] == "held_out" and held["questions"] > 0 and 0.0 <= held["auc"] <= 1.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -194,7 +195,8 @@ def test_saved_runs_feed_the_benchmark_tab(small, tmp_path):
     worse = replace(hybrid, metrics={**hybrid.metrics, "recall@1": hybrid.metrics["recall@1"] - 0.1})
     second = runs.save_latest(replace(report, created="2026-01-02T00:00:00+00:00", modes=(worse,)), root=tmp_path)
     assert first != second and (tmp_path / "latest").resolve() == second.resolve()
-    assert second.name.endswith("-small-queries")  # named by the set's file, time first so that names sort by time
+    # Named by the set's file, time first so that names sort by time (a second run within the same second gets "-2").
+    assert re.fullmatch(r"\d{8}-\d{6}-small-queries(-\d+)?", second.name), second.name
     shown = latest_view(tmp_path)
     assert shown.report is not None and shown.report.created.startswith("2026-01-02")
     assert shown.previous is not None and shown.previous.created.startswith("2026-01-01")

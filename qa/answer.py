@@ -117,6 +117,7 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     message: str = ""
     notes: tuple[str, ...] = ()
+    more: tuple[AnswerSentence, ...] = ()  # a why-question's further reasons, beyond those the answer gives
     search_text: str = ""
     follow_up: bool = False
     evidence: float = 0.0
@@ -140,15 +141,24 @@ class Answer:
     def text(self) -> str:
         """The answer as plain text with [n] markers, or the message."""
         said = " ".join(f"{s.text} [{s.marker}]" for s in self.sentences)
+        if said and self.more:
+            said += f"\n\n{self.more_heading}:\n" + "\n".join(f"- {s.text} [{s.marker}]" for s in self.more)
         if self.status == Status.PARTIAL:
             return f"{self.message} {said}".strip()
         return said if said and self.status == Status.ANSWERED else self.message
+
+    @property
+    def more_heading(self) -> str:
+        """"3 more reasons in the sources", for the further reasons listed below the answer."""
+        n = len(self.more)
+        return f"{n} more reason{'s' if n != 1 else ''} in the sources"
 
     def to_dict(self) -> dict:
         """Plain-JSON form (the `--json` output and the API's)."""
         return {
             "question": self.question, "status": self.status, "answer": self.text, "message": self.message,
-            "sentences": [s.to_dict() for s in self.sentences], "citations": [c.to_dict() for c in self.citations],
+            "sentences": [s.to_dict() for s in self.sentences], "more": [s.to_dict() for s in self.more],
+            "citations": [c.to_dict() for c in self.citations],
             "notes": list(self.notes), "search_text": self.search_text, "follow_up": self.follow_up,
             "evidence": round(self.evidence, 6), "threshold": round(self.threshold, 6), "mode": self.mode,
             "wants": self.wants, "missing": list(self.missing),

@@ -10,12 +10,13 @@ import numpy as np
 
 from embeddings import Encoder
 from qa.answer import NOT_IN_SOURCES, Answer, Status, elapsed_ms
-from qa.compose import compose
+from qa.compose import REASONS, compose
 from qa.conversation import Turn, earlier_passages, is_follow_up, search_text
 from qa.library import Library
-from qa.question import Analysis, Question, analyze
+from qa.question import Analysis, Question, Wants, analyze
 from qa.reader import CANDIDATE_PASSAGES, read, reading_depth
 from qa.reader_model import ReaderModel
+from qa.reasons import with_lists
 from qa.retrieve import Filters, Hit, retrieve, with_earlier_citations
 
 NO_MATCH = "No article matches the filters (articles or dates): widen or clear them and ask again."
@@ -51,8 +52,9 @@ def analyses(own: Analysis, searched: str) -> tuple[Analysis, Analysis]:
 
 def answer_question(library: Library, encoder: Encoder, question: Question, turns: Sequence[Turn], *, mode: str,
                     k: int, filters: Filters, threshold: float, reader: ReaderModel | None = None,
-                    ) -> tuple[Answer, list[Hit]]:
-    """The extractive, cited answer to a checked question, and the top k passages it was composed from."""
+                    reasons: int = REASONS) -> tuple[Answer, list[Hit]]:
+    """The extractive, cited answer to a checked question, and the top k passages it was composed from (a
+    why-question's answer gives up to `reasons` distinct reasons and lists the further ones)."""
     began = time.perf_counter()
     timings: dict[str, float] = {}
     own = analyze(question.text)
@@ -60,15 +62,18 @@ def answer_question(library: Library, encoder: Encoder, question: Question, turn
     follow, text, vectors, hits = gather(library, encoder, question.text, turns, mode, k, filters, timings, depth)
     t = time.perf_counter()
     analysis, focus = analyses(own, text if follow else question.text)
-    pool = read(library, analysis, hits, vectors, depth)
+    read_hits, lists = with_lists(library, hits, depth) if analysis.wants is Wants.REASON else (hits[:depth], [])
+    pool = read(library, analysis, read_hits, vectors, len(read_hits))
     verdict = None
     if reader is not None:
         # A follow-up's own words ("Who said that?") tell the model little: it reads the conversation's question with
         # them, and the earlier answer's passages (not the verdict) decide, as with the built-in reader.
-        pool, verdict = reader.read(text if follow else analysis.text, pool)
+        items = {r for e in lists for r in e.items}
+        pool, verdict = reader.read(text if follow else analysis.text, pool, also=items)
         verdict = None if follow else verdict
     made = compose(library, analysis, focus, hits, pool, threshold, own,
-                   earlier=earlier_passages(library.rows, question.text, turns), verdict=verdict)
+                   earlier=earlier_passages(library.rows, question.text, turns), verdict=verdict, reasons=reasons,
+                   lists=lists)
     timings["answer"] = elapsed_ms(t)
     timings["total"] = elapsed_ms(began)
     notes = question.notes + (("Read as a follow-up to the previous question.",) if follow else ())
@@ -78,7 +83,7 @@ def answer_question(library: Library, encoder: Encoder, question: Question, turn
         message = NOT_IN_SOURCES if made.status == Status.NOT_IN_SOURCES else made.message
     answer = Answer(
         question=question.text, status=made.status, sentences=made.sentences, citations=made.citations,
-        message=message, notes=notes, search_text=text, follow_up=follow, evidence=made.evidence,
+        more=made.more, message=message, notes=notes, search_text=text, follow_up=follow, evidence=made.evidence,
         threshold=threshold, mode=mode, wants=str(analysis.wants), missing=made.missing, timings_ms=timings,
     )
     return answer, hits[:k]

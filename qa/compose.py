@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 
 import numpy as np
 
@@ -15,10 +14,13 @@ from qa.lexical import tokenize
 from qa.library import Library
 from qa.question import Analysis, Wants, analyze
 from qa.reader import Candidate, coverage
+from qa.reasons import DEFAULT_REASONS, Enumeration, continues, group, list_items, list_sections, shared_weight
 from qa.retrieve import Hit
 
-# How many sentences an answer gives, and how close to the best a further one must score to join it.
-LIMIT = {Wants.REASON: 4, Wants.MANNER: 3}
+# How many sentences an answer gives, and how close to the best a further one must score to join it (a why-question's
+# distinct reasons: the `reasons` setting).
+REASONS = DEFAULT_REASONS
+LIMIT = {Wants.MANNER: 3}
 LIMIT_DEFAULT = 2
 KEEP_RATIO = {Wants.MANNER: 0.6}
 # Reasons: ranked by cosine plus this share of the reader's score; a further one joins within this margin of the best.
@@ -26,7 +28,7 @@ REASON_COSINE_WEIGHT = 0.5
 REASON_SCORE_WEIGHT = 0.3
 CAUSE_BONUS = 0.15
 NEAR_EVENT_BONUS = 0.15
-REASON_MARGIN = 0.2
+REASON_MARGIN = 0.3
 # A reason must still be about the question: at least this share of the best sentence's cosine.
 REASON_MIN_COSINE = 0.5
 LEANS_BACK_PENALTY = 0.05
@@ -36,6 +38,29 @@ DUPLICATE_COSINE = 0.9
 DUPLICATE_JACCARD = 0.6
 # A reason from another article is preferred over one this much better from an article already cited.
 OTHER_ARTICLE_BONUS = 0.05
+# A sentence the reader finds this share as likely as its best is about the question whatever its cosine (reasons
+# are often put in words far from the question's: "The airline also pointed to a shortage of pilots").
+ABOUT_SCORE_SHARE = 0.15
+# Two sentences give the same reason when the words they share beyond the question's weigh this much (idf) and make
+# this share of the lighter one's own words ("Islamic State" twice); the items of one list never do.
+SAME_REASON_WEIGHT = 4.0
+SAME_REASON_SHARE = 0.12
+SAME_REASON_COSINE = 0.5
+# A touched list's items are reasons unless the reader finds them less than this share as likely as its best sentence
+# (an item that only names its subject: "Fourth, Afghan opium is another headache for Moscow.").
+LIST_MIN_SHARE = 0.05
+# A list's item speaks for the sentences after it if the reader finds it at least this share as likely as their best.
+ITEM_SHARE = 0.5
+# A list's items are ranked this much apart below its strongest one, in the list's order.
+LIST_STEP = 0.001
+# An answer's reasons are drawn from up to this many articles where a group has a sentence from another article
+# within this margin of its best.
+SPREAD_ARTICLES = 3
+SPREAD_MARGIN = 0.1
+# Further reasons listed below the answer, at most, and only those the reader finds at least this share as likely as
+# the best sentence.
+MORE_REASONS = 5
+MORE_MIN_SHARE = 0.1
 # A why-sentence made mostly of the question's own words, with no cause in it, only restates the question.
 RESTATES_NOVELTY = 0.45
 WEAK_PASSAGES = 3
@@ -68,6 +93,7 @@ class Composition:
     evidence: float
     message: str = ""
     missing: tuple[str, ...] = ()
+    more: tuple[AnswerSentence, ...] = ()  # a why-question's further reasons, beyond the `reasons` setting
 
 
 def _similar(a: Candidate, b: Candidate, vectors: dict[int, np.ndarray]) -> bool:
@@ -97,50 +123,152 @@ def reason_key(c: Candidate, anchor: Candidate | None = None) -> float:
     return key
 
 
-def select(library: Library, analysis: Analysis, pool: Sequence[Candidate]) -> list[Candidate]:
-    """Greedy choice of 1..LIMIT sentences: the best first, then close runners-up that add something new.
+def same_reason(library: Library, analysis: Analysis, vectors: dict[int, np.ndarray]) -> Callable[[Candidate, Candidate], bool]:
+    """Whether two sentences give the same reason: near duplicates, or weighty words in common beyond the question's."""
+    idf = library.idf
+    unknown = max(idf.values(), default=1.0)
 
-    For why and how questions, sentences giving a reason are preferred, from other articles where they exist, and a
-    sentence that only restates the question is left out.
+    def same(a: Candidate, b: Candidate) -> bool:
+        if _similar(a, b, vectors):
+            return True
+        weight, share = shared_weight(a.tokens, b.tokens, analysis.tokens, idf, unknown)
+        return (weight >= SAME_REASON_WEIGHT and share >= SAME_REASON_SHARE
+                and float(vectors[a.row] @ vectors[b.row]) >= SAME_REASON_COSINE)
+    return same
+
+
+def select_reasons(library: Library, analysis: Analysis, pool: Sequence[Candidate], anchor: Candidate, limit: int,
+                   lists: Sequence[Enumeration] = ()) -> tuple[list[Candidate], list[Candidate]]:
+    """A why-question's distinct reasons, strongest first, and the further ones beyond `limit`.
+
+    Sentences still about the question (near it in meaning, or likely answers to the reader) are ranked by
+    reason_key and grouped by the reason they give; each group gives its best sentence. A list the articles
+    announce ("First, … Second, …") that a strong sentence belongs to brings all its items, each its own reason.
+    """
+    key = lambda c: reason_key(c, anchor)  # noqa: E731
+    best_score = max(c.score for c in pool)
+    items = list_items(lists)
+    announcers = {e.announcer: i for i, e in enumerate(lists) if e.announcer is not None}
+    about = [c for c in pool if c.cosine >= REASON_MIN_COSINE * anchor.cosine or c.score >= ABOUT_SCORE_SHARE * best_score
+             or c.row in items]
+    ranked = sorted(about, key=key, reverse=True)
+    if not ranked:
+        return [], []
+    floor = key(ranked[0]) - REASON_MARGIN
+    # A list is the answer when a strong sentence announces it ("The council gave three reasons…"): all its items;
+    # when only one of its items is strong, the others that the reader does not find too unlikely.
+    announced = {announcers[c.row] for c in ranked if c.row in announcers and key(c) >= floor}
+    touched = {items[c.row][0] for c in ranked if c.row in items and key(c) >= floor}
+    lead = [ranked[0]] if ranked[0].row in announcers else []
+
+    def listed(c: Candidate) -> bool:
+        if c.row not in items:
+            return False
+        which = items[c.row][0]
+        return which in announced or (which in touched and c.score >= LIST_MIN_SHARE * best_score)
+
+    eligible = [c for c in ranked if listed(c) or (key(c) >= floor and c.row not in announcers)]
+    if not eligible:
+        return lead or ranked[:1], []
+    rows = np.array([c.row for c in eligible])
+    vectors = dict(zip((c.row for c in eligible), library.sentence_vectors.vectors(rows)))
+
+    sections = list_sections(library, lists)
+    alike = same_reason(library, analysis, vectors)
+
+    def apart(a: Candidate, b: Candidate) -> bool:  # two items of one list, or sentences of two of its items
+        x, y = sections.get(a.row), sections.get(b.row)
+        return x is not None and y is not None and x[0] == y[0] and x[1] != y[1]
+
+    def same(a: Candidate, b: Candidate) -> bool:
+        x = sections.get(a.row)
+        return (x is not None and x == sections.get(b.row)) or alike(a, b)
+
+    groups = group(eligible, same, apart)
+    strength = {id(g): key(g[0]) for g in groups}
+    # A list's items follow its strongest one (or the sentence announcing them), in the list's order: the article
+    # gives them as the reasons.
+    heads = {announcers[c.row]: key(c) for c in ranked if c.row in announcers}
+    for i in touched | announced:
+        members = [g for g in groups if any(c.row in items and items[c.row][0] == i for c in g)]
+        top = max([strength[id(g)] for g in members] + ([heads[i]] if i in announced else []), default=0.0)
+        for g in members:
+            index = min(items[c.row][1] for c in g if c.row in items and items[c.row][0] == i)
+            strength[id(g)] = max(strength[id(g)], top - LIST_STEP * index)
+    order = sorted(groups, key=lambda g: -strength[id(g)])
+    # An item's own sentence names its reason ("Second, … to strengthen barriers to U.S. and NATO interests"): it
+    # speaks for its group unless the text after it is a much likelier answer ("Fourth, Afghan opium is another
+    # headache for Moscow." then "…in the fight against narcotics, the Taliban can be a better partner…").
+    reps = [next((c for c in g if c.row in items and c.score >= ITEM_SHARE * g[0].score), g[0]) for g in order]
+    reps = spread(reps, order, key, limit)
+    more = [c for c in reps[limit:] if c.score >= MORE_MIN_SHARE * best_score or listed(c)]
+    # The sentence that announces the list leads when it is the strongest: it says whose reasons they are.
+    return lead + reps[:limit], more[:MORE_REASONS]
+
+
+def spread(reps: list[Candidate], groups: Sequence[list[Candidate]], key: Callable[[Candidate], float],
+           limit: int) -> list[Candidate]:
+    """Each group's sentence, where the answer's first `limit` cite few articles: a group whose sentence shares its
+    article with another's gives instead its best sentence from an article none cites, if that is nearly as strong
+    (a reason the sources agree on is better shown from a second source than a third sentence of the first)."""
+    reps = list(reps)
+    for i, g in enumerate(groups[:limit]):
+        docs = [c.passage.doc_id for c in reps[:limit]]
+        if len(set(docs)) >= SPREAD_ARTICLES or docs.count(reps[i].passage.doc_id) < 2:
+            continue
+        other = [c for c in g if c.passage.doc_id not in docs and key(c) >= key(g[0]) - SPREAD_MARGIN]
+        if other:
+            reps[i] = other[0]
+    return reps
+
+
+def select(library: Library, analysis: Analysis, pool: Sequence[Candidate], reasons: int = REASONS,
+           lists: Sequence[Enumeration] = ()) -> tuple[list[Candidate], list[Candidate]]:
+    """The answer's sentences, and for a why-question the further reasons beyond `reasons`.
+
+    A why-question gets its distinct reasons (select_reasons); other questions a greedy choice of 1..LIMIT
+    sentences: the best first, then close runners-up that add something new. A sentence that only restates a
+    why-question is left out.
     """
     # The sentence most like the question states the event (it may only restate the question, and still anchors).
     anchor = max(pool, key=lambda c: c.cosine) if pool else None
     pool = [c for c in pool if not restates(analysis, c)] or list(pool)
-    key: Callable[[Candidate], float] = attrgetter("score")
-    if analysis.wants is Wants.REASON and pool and anchor is not None:
-        # Reasons stand near the event, in other words, or in other articles: rank by reason_key around the anchor,
-        # among sentences still about the question.
-        key = lambda c: reason_key(c, anchor)  # noqa: E731
-        about = [c for c in pool if c.cosine >= REASON_MIN_COSINE * anchor.cosine]
-        pool = sorted(about, key=key, reverse=True)
-    if not pool:
-        return []
+    if not pool or anchor is None:
+        return [], []
+    if analysis.wants is Wants.REASON:
+        return select_reasons(library, analysis, pool, anchor, reasons, lists)
     limit = LIMIT.get(analysis.wants, LIMIT_DEFAULT)
-    floor = key(pool[0]) - REASON_MARGIN if analysis.wants is Wants.REASON else pool[0].score * KEEP_RATIO.get(analysis.wants, KEEP_RATIO_DEFAULT)
+    floor = pool[0].score * KEEP_RATIO.get(analysis.wants, KEEP_RATIO_DEFAULT)
     rows = np.array([c.row for c in pool])
     vectors = dict(zip((c.row for c in pool), library.sentence_vectors.vectors(rows)))
     chosen = [pool[0]]
-    rest = [c for c in pool[1:] if key(c) >= floor]
-    spread = analysis.wants in (Wants.REASON, Wants.MANNER)
+    rest = [c for c in pool[1:] if c.score >= floor]
+    spread = analysis.wants is Wants.MANNER
+    # A how-question's sentences are grouped as a why-question's are: no two say the same thing in other words.
+    alike = same_reason(library, analysis, vectors) if spread else lambda a, b: _similar(a, b, vectors)
     while rest and len(chosen) < limit:
         docs = {c.passage.doc_id for c in chosen}
-        best = max(rest, key=lambda c: key(c) + (OTHER_ARTICLE_BONUS if spread and c.passage.doc_id not in docs else 0.0))
+        best = max(rest, key=lambda c: c.score + (OTHER_ARTICLE_BONUS if spread and c.passage.doc_id not in docs else 0.0))
         rest.remove(best)
-        if not any(_similar(best, c, vectors) for c in chosen):
+        if not any(alike(best, c) for c in chosen):
             chosen.append(best)
-    return chosen
+    return chosen, []
 
 
-def with_antecedents(chosen: list[Candidate], pool: Sequence[Candidate]) -> list[tuple[Candidate, int]]:
-    """Each chosen sentence with where its quoted text starts: a sentence that opens by pointing back ("This means…",
-    "He said…") starts at the sentence before it in its paragraph, so the answer quotes the two together."""
+def with_antecedents(chosen: list[Candidate], pool: Sequence[Candidate], reasons: bool = False) -> list[tuple[Candidate, int, int]]:
+    """Each chosen sentence with where its quoted text starts and ends: a sentence that opens by pointing back ("This
+    means…", "He said…") starts at the sentence before it in its paragraph, so the answer quotes the two together;
+    a reason runs on into a next sentence that adds to it ("But it also views American bases … as a threat")."""
     by_row = {c.row: c for c in pool}
     rows = {c.row for c in chosen}
     out = []
     for c in chosen:
-        before = by_row.get(c.row - 1)
+        before, after = by_row.get(c.row - 1), by_row.get(c.row + 1)
         joined = leans_back(c.text) and before is not None and before.passage.id == c.passage.id and before.row not in rows
-        out.append((c, before.start if joined and before is not None else c.start))
+        runs_on = (reasons and after is not None and after.passage.id == c.passage.id and after.row not in rows
+                   and continues(after.text))
+        out.append((c, before.start if joined and before is not None else c.start,
+                    after.end if runs_on and after is not None else c.end))
     return out
 
 
@@ -211,12 +339,15 @@ def follow_up_first(analysis: Analysis, pool: Sequence[Candidate], earlier: Sequ
 
 def compose(library: Library, analysis: Analysis, focus: Analysis, hits: Sequence[Hit], pool: Sequence[Candidate],
             threshold: float, own: Analysis | None = None, *, partial: bool = True,
-            earlier: Sequence[str] = (), verdict: Status | None = None) -> Composition:
+            earlier: Sequence[str] = (), verdict: Status | None = None, reasons: int = REASONS,
+            lists: Sequence[Enumeration] = ()) -> Composition:
     """The answer for the reader's scored sentences.
 
     `analysis` is the question as the reader reads it, `focus` with the questions it follows, `own` its own words
     alone; `earlier`: the passages the previous answer cited, for a follow-up that points at it; `verdict`: what a
-    trained reader's fitted probability decided (it then stands in for the built-in score rules).
+    trained reader's fitted probability decided (it then stands in for the built-in score rules); `reasons`: how many
+    distinct reasons a why-question's answer gives (the rest are listed as `more`); `lists`: the lists its passages
+    belong to.
     """
     evidence = max((c.evidence for c in pool), default=0.0)
     named = any(n.casefold() in c.passage.text.casefold() for n in focus.entities for c in pool)
@@ -235,7 +366,7 @@ def compose(library: Library, analysis: Analysis, focus: Analysis, hits: Sequenc
                                      support=support.get(hit.passage.id, 0.0)))
         return Composition(Status.NOT_IN_SOURCES, (), tuple(weak), evidence)
     pool = follow_up_first(analysis, pool, earlier)
-    chosen = select(library, analysis, pool)
+    chosen, further = select(library, analysis, pool, reasons, lists)
     likely = max(c.score for c in pool)
     if verdict is None:
         doubt = False
@@ -249,18 +380,27 @@ def compose(library: Library, analysis: Analysis, focus: Analysis, hits: Sequenc
         lacking = absent_share > ABSENT_PARTIAL_SHARE or doubt
     missing = absent if partial and lacking else []
     status = Status.PARTIAL if (missing or gap or doubt) else Status.ANSWERED
-    if status is Status.PARTIAL:
-        chosen = chosen[:2]
+    if status is Status.PARTIAL and analysis.wants is not Wants.REASON:
+        chosen = chosen[:2]  # a why-question keeps its distinct reasons, the closest the sources give
+    sentences, citations = cite(chosen + further, pool, analysis.wants is Wants.REASON)
+    message = partial_message(own, missing, chosen, gap) if status is Status.PARTIAL else ""
+    return Composition(status, sentences[:len(chosen)], citations, evidence, message, tuple(surface(own, missing)),
+                       sentences[len(chosen):])
+
+
+def cite(chosen: Sequence[Candidate], pool: Sequence[Candidate], reasons: bool = False,
+         ) -> tuple[tuple[AnswerSentence, ...], tuple[Citation, ...]]:
+    """The chosen sentences as the answer says them, each with the marker of its passage's citation (numbered in
+    order of first use), and the citations with the spans they highlight and their support."""
     markers: dict[str, int] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
     support: dict[str, float] = {}
     sentences = []
-    for c, start in with_antecedents(chosen, pool):
+    for c, start, end in with_antecedents(list(chosen), pool, reasons):
         marker = markers.setdefault(c.passage.id, len(markers) + 1)
-        spans.setdefault(c.passage.id, []).append((start, c.end))
+        spans.setdefault(c.passage.id, []).append((start, end))
         support[c.passage.id] = max(support.get(c.passage.id, 0.0), c.score)
-        sentences.append(AnswerSentence(c.passage.text[start:c.end], marker, c.passage.id, start, c.end, c.score))
+        sentences.append(AnswerSentence(c.passage.text[start:end], marker, c.passage.id, start, end, c.score))
     by_id = {c.passage.id: c.hit for c in chosen}
     citations = tuple(citation_for(by_id[pid], m, spans[pid], support=support[pid]) for pid, m in markers.items())
-    message = partial_message(own, missing, chosen, gap) if status is Status.PARTIAL else ""
-    return Composition(status, tuple(sentences), citations, evidence, message, tuple(surface(own, missing)))
+    return tuple(sentences), citations

@@ -178,7 +178,7 @@ class Engine:
         mode, k = parse_mode(mode or self.settings.mode), parse_k(k or self.settings.k)
         filters = known_articles(filters or Filters(), library)
         return answer_question(library, self.encoder, q, history_turns(history), mode=mode, k=k, filters=filters,
-                               threshold=self.threshold(), reader=self.reader)
+                               threshold=self.threshold(), reader=self.reader, reasons=self.settings.reasons)
 
     def calibrate(self, answerable: Sequence[str], off_topic: Sequence[str], save: Path | None = None,
                   source: str = "") -> dict:

@@ -10,7 +10,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -180,30 +180,44 @@ class ReaderModel:
         """How many of the built-in reader's best sentences the model reads."""
         return self.fit.rescored if self.fit else 16
 
-    def read(self, question: str, pool: Sequence[Candidate]) -> tuple[list[Candidate], Status | None]:
-        """The sentences rescored, best first, and what the fit decides for the question (None without a fit)."""
-        logits = self.model.logits(question, [c.text for c in pool[:self.rescored]])
-        ranked = self._rescored(pool, logits)
-        if self.fit is None or not ranked:
+    def read(self, question: str, pool: Sequence[Candidate], also: Collection[int] = ()) -> tuple[list[Candidate], Status | None]:
+        """The sentences rescored, best first, and what the fit decides for the question (None without a fit).
+
+        `also`: sentence rows the model reads as well, past its usual number (the items of a list an article gives);
+        in a run of their own, so that the usual sentences' scores and the verdict are as fitted.
+        """
+        head = list(pool[:self.rescored])
+        extra = [c for c in pool[self.rescored:] if c.row in also]
+        logits = self.model.logits(question, [c.text for c in head])
+        read = self._rescored(head, logits)
+        scored = read
+        if extra:
+            scored = read + self._rescored(extra, self.model.logits(question, [c.text for c in extra]))
+            scored.sort(key=lambda c: (-c.score, c.passage.id, c.start))
+        ranked = scored + self._unread([c for c in pool[self.rescored:] if c.row not in also], scored, logits)
+        if self.fit is None or not read:
             return ranked, None
         strongest = float(logits.max()) if len(logits) else -40.0
-        return ranked, self.fit.decide(self.fit.answerability(max(c.score for c in ranked), strongest))
+        return ranked, self.fit.decide(self.fit.answerability(max(c.score for c in read), strongest))
 
-    def _rescored(self, pool: Sequence[Candidate], logits: np.ndarray) -> list[Candidate]:
-        # The read sentences by their new score; the rest below them.
-        head, tail = list(pool[:self.rescored]), list(pool[self.rescored:])
+    def _rescored(self, read: Sequence[Candidate], logits: np.ndarray) -> list[Candidate]:
+        # The read sentences by their new score.
         if self.fit is None:
-            head = [replace(c, score=MODEL_WEIGHT * logistic(float(z)) + (1 - MODEL_WEIGHT) * c.score)
-                    for c, z in zip(head, logits)]
+            out = [replace(c, score=MODEL_WEIGHT * logistic(float(z)) + (1 - MODEL_WEIGHT) * c.score)
+                   for c, z in zip(read, logits)]
         else:
-            fit = self.fit
-            head = [replace(c, score=fit.probability(c.features, float(z))) for c, z in zip(head, logits)]
-            # Unread sentences: as if the model found them no better than the least of those it read.
-            floor = float(logits.min()) if len(logits) else 0.0
-            tail = [replace(c, score=min(fit.probability(c.features, floor), min(h.score for h in head)))
-                    for c in tail] if head else tail
-        head.sort(key=lambda c: (-c.score, c.passage.id, c.start))
-        return head + tail
+            out = [replace(c, score=self.fit.probability(c.features, float(z))) for c, z in zip(read, logits)]
+        out.sort(key=lambda c: (-c.score, c.passage.id, c.start))
+        return out
+
+    def _unread(self, tail: Sequence[Candidate], head: Sequence[Candidate], logits: np.ndarray) -> list[Candidate]:
+        # Unread sentences, below those read: as if the model found them no better than the least of those it read.
+        if self.fit is None or not head:
+            return list(tail)
+        fit = self.fit
+        floor = float(logits.min()) if len(logits) else 0.0
+        least = min(h.score for h in head)
+        return [replace(c, score=min(fit.probability(c.features, floor), least)) for c in tail]
 
 
 def load_reader(setting: str | None) -> ReaderModel | None:

@@ -13,6 +13,7 @@ from embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL, INDEX_TYPES
 from qa.chunking import MAX_PASSAGES_PER_FILE
 from qa.embedding import DEFAULT_SENTENCES, SENTENCE_MODES
 from qa.errors import UserError
+from qa.reasons import DEFAULT_REASONS, MAX_REASONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "corpus"
@@ -95,6 +96,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("reader", "--reader", "SOURCEQA_READER", "the answer reader: the trained one in models/reader/ (default), "
            "'builtin' (hand-made signals alone), or a reader folder or sentence-transformers CrossEncoder", _text,
            "NAME_OR_PATH"),
+    Option("reasons", "--reasons", "SOURCEQA_REASONS", f"why-questions: the most distinct reasons an answer gives, 1 to "
+           f"{MAX_REASONS} (default {DEFAULT_REASONS}); further ones are listed below it", lambda v, w, e: _count(v, w, e, 1, MAX_REASONS), "N"),
     Option("sentences", "--sentences", "SOURCEQA_SENTENCES", "sentence vectors: 'alone' (default: each sentence encoded "
            "by itself) or 'pooled' (from its passage's one encoder pass: a faster build, answers slightly worse; its own "
            "index)", _choice(SENTENCE_MODES), choices=SENTENCE_MODES),
@@ -110,7 +113,8 @@ OPTIONS: tuple[Option, ...] = (
 )
 BY_FIELD: Mapping[str, Option] = {o.field: o for o in OPTIONS}
 # The library's own settings, shared by every command and the app (the others belong to one face).
-LIBRARY = ("corpus", "index_dir", "model", "backend", "index_type", "sentences", "max_paragraphs", "reader", "query_threads")
+LIBRARY = ("corpus", "index_dir", "model", "backend", "index_type", "sentences", "max_paragraphs", "reader", "reasons",
+           "query_threads")
 SEARCH = ("mode", "k")
 
 
@@ -126,6 +130,7 @@ class Settings:
     sentences: str = DEFAULT_SENTENCES
     max_paragraphs: int = MAX_PASSAGES_PER_FILE
     reader: str | None = None
+    reasons: int = DEFAULT_REASONS
     mode: str = "hybrid"
     k: int = 5
     query_threads: int = 1

@@ -190,11 +190,11 @@ def select_reasons(library: Library, analysis: Analysis, pool: Sequence[Candidat
     # gives them as the reasons.
     heads = {announcers[c.row]: key(c) for c in ranked if c.row in announcers}
     for i in touched | announced:
-        members = [g for g in groups if any(c.row in items and items[c.row][0] == i for c in g)]
-        top = max([strength[id(g)] for g in members] + ([heads[i]] if i in announced else []), default=0.0)
-        for g in members:
-            index = min(items[c.row][1] for c in g if c.row in items and items[c.row][0] == i)
-            strength[id(g)] = max(strength[id(g)], top - LIST_STEP * index)
+        members = [(g, min(items[c.row][1] for c in g if c.row in items and items[c.row][0] == i))
+                   for g in groups if any(c.row in items and items[c.row][0] == i for c in g)]
+        top = max([strength[id(g)] + LIST_STEP * index for g, index in members] + ([heads[i]] if i in announced else []))
+        for g, index in members:
+            strength[id(g)] = top - LIST_STEP * (index + 1)
     order = sorted(groups, key=lambda g: -strength[id(g)])
     # An item's own sentence names its reason ("Second, … to strengthen barriers to U.S. and NATO interests"): it
     # speaks for its group unless the text after it is a much likelier answer ("Fourth, Afghan opium is another

@@ -235,3 +235,145 @@ def test_no_code_path_loads_pickles(engine, tmp_path):
 
     model = Path(resolve_model(None)[1])
     assert (model / "model.safetensors").is_file() and not list(model.rglob("*.bin")) + list(model.rglob("*.pkl"))
+
+
+# --- issue 23: colliding article ids -------------------------------------------------------------------------
+OTTERS = "Otters returned to the Wye valley this spring, wardens said, after an absence of thirty years.\n"
+HERONS = "Herons nested on the Severn islands again this year, the trust said, after the long floods of winter.\n"
+
+
+def test_uploads_sharing_a_stem_or_a_slug_get_their_own_article_ids(private_engine):
+    from qa import verify
+
+    files = [("report.txt", OTTERS.encode()), ("report.md", HERONS.encode()),
+             ("отчёт.txt", OTTERS.replace("Wye", "Usk").encode()), ("доклад.md", HERONS.replace("Severn", "Tamar").encode())]
+    results, _ = private_engine.add_files(files)
+    assert [r.status for r in results] == ["added"] * 4, results
+    stems = [Path(r.saved_as).stem for r in results]
+    assert len(set(stems)) == 4, stems  # report, report-2, upload, upload-2
+    ids = [c.article.doc_id for c in private_engine.articles()]
+    assert len(ids) == len(set(ids))
+    for r, (_, text) in zip(results, files):
+        chunk = next(c for c in private_engine.articles() if Path(c.article.path).name == r.saved_as)
+        assert chunk.passages[0].text == text.decode().strip()
+        assert verify(private_engine.citation(chunk.passages[0].id)).ok
+
+
+def test_files_sharing_a_stem_in_the_folder_get_ids_with_their_suffix(private_settings, encoder, cli):
+    from qa import verify
+    from qa.corpus import load_corpus
+
+    write(private_settings.corpus, "report.txt", OTTERS)
+    write(private_settings.corpus, "report.md", HERONS)
+    ids = [a.doc_id for a in load_corpus(private_settings.corpus).articles]
+    assert len(ids) == len(set(ids)) and {"report.txt", "report.md"} <= set(ids)
+    engine = open_engine(private_settings, encoder=encoder)
+    for doc_id, text in (("report.txt", OTTERS), ("report.md", HERONS)):
+        assert engine.article(doc_id).passages[0].text == text.strip()
+        assert verify(engine.citation(f"{doc_id}:1")).ok
+    answer = engine.ask("Where did the herons nest again?")
+    assert answer.citations[0].doc_id == "report.md" and all(verify(c).ok for c in answer.citations)
+    env = {"SOURCEQA_CORPUS": str(private_settings.corpus), "SOURCEQA_INDEX_DIR": str(private_settings.index_path)}
+    from conftest import run_cli
+
+    shown = run_cli(["show", "report.md:1"], encoder, env)
+    assert shown.returncode == 0 and "Herons" in shown.stdout and "Otters" not in shown.stdout
+
+
+def test_an_index_built_with_colliding_ids_is_rebuilt_with_the_new_ones(private_settings, encoder, monkeypatch):
+    from qa import corpus, verify
+    from qa.ingest import doc_id_for
+
+    write(private_settings.corpus, "report.txt", OTTERS)
+    write(private_settings.corpus, "report.md", HERONS)
+    with monkeypatch.context() as m:  # the ids an older version gave: the stem alone, twice "report"
+        m.setattr(corpus, "doc_ids", lambda folder, paths: {p: doc_id_for(folder, p) for p in paths})
+        old = open_engine(private_settings, encoder=encoder)
+        assert [c.article.doc_id for c in old.articles()].count("report") == 2
+    upgraded = open_engine(private_settings, encoder=encoder)
+    assert not upgraded.report.loaded and upgraded.reason == "stale"
+    ids = [c.article.doc_id for c in upgraded.articles()]
+    assert len(ids) == len(set(ids)) and {"report.txt", "report.md"} <= set(ids)
+    answer = upgraded.ask("Where did the herons nest again?")
+    assert answer.citations and all(verify(c).ok for c in answer.citations)
+
+
+# --- issue 23: a PDF of many short lines, a huge text file ---------------------------------------------------
+def test_joining_a_pdfs_hyphenated_lines_is_linear(monkeypatch):
+    from documents import lines_pdf
+
+    from qa.ingest import clear_cache, extract, pdf
+
+    searched: list[int] = []
+    real = pdf._HYPHENATED
+
+    class Counting:
+        def search(self, text: str):
+            searched.append(len(text))
+            return real.search(text)
+
+    monkeypatch.setattr(pdf, "_HYPHENATED", Counting())
+    clear_cache()
+    lines = 3_000
+    got = extract("lines.pdf", lines_pdf(lines))
+    assert len(got.text) > lines
+    assert sum(searched) <= 4 * lines  # each line's end is looked at, not the whole paragraph joined so far
+
+
+def test_an_uploaded_pdf_is_extracted_once(private_engine, monkeypatch):
+    from documents import pdf_pages
+
+    from qa.ingest import clear_cache, pdf
+
+    pages: list[object] = []
+    real = pdf._page_lines
+    monkeypatch.setattr(pdf, "_page_lines", lambda page: pages.append(page) or real(page))
+    clear_cache()
+    (result,), _ = private_engine.add_files([("otters.pdf", pdf_pages([[OTTERS.strip() + " " + HERONS.strip()]]))])
+    assert result.status == "added" and result.paragraphs == 1
+    assert len(pages) == 1
+
+
+def test_a_huge_text_file_is_read_only_up_to_the_bound(private_settings, encoder, monkeypatch):
+    from qa import chunking, ingest, verify
+
+    monkeypatch.setattr(ingest, "MAX_TEXT_BYTES", 200_000)
+    classified: list[int] = []
+    real = chunking.classify
+    monkeypatch.setattr(chunking, "classify", lambda texts, *a: classified.append(len(texts)) or real(texts, *a))
+    log = "Pump log\n\n" + "\n".join(f"Reading {i}: the pump at station {i % 97} reported a pressure of {i % 13} bar."
+                                     for i in range(60_000))
+    write(private_settings.corpus, "pump-log.txt", log)
+    settings = Settings.load(corpus=private_settings.corpus, index_dir=private_settings.index_path, max_paragraphs=CAP)
+    engine = open_engine(settings, encoder=encoder)
+    chunk = engine.article("pump-log")
+    assert len(chunk.article.text) <= 200_000 and log.startswith(chunk.article.text)
+    assert any("pump-log.txt" in w and "only the first" in w and "bytes" in w for w in engine.library.warnings)
+    assert max(classified) <= 2 * CAP + chunking.CLASSIFY_MARGIN  # a window of paragraphs, not the 60,000
+    assert len(chunk.passages) == CAP
+    assert verify(engine.citation(chunk.passages[-1].id)).ok
+
+
+# --- issue 23: what the corpus folder holds besides files -----------------------------------------------------
+def test_links_out_of_the_folder_and_special_files_are_warned_about_and_never_opened(tmp_path):
+    import os
+
+    from qa.corpus import load_corpus
+
+    corpus = tmp_path / "corpus"
+    write(corpus, "otters.txt", OTTERS)
+    outside = write(tmp_path, "secret.txt", "The launch code is 0000, said the secret file nobody should index.\n")
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    (corpus / "secret.txt").symlink_to(outside)
+    (corpus / "zz-inside.txt").symlink_to(corpus / "otters.txt")  # a link within the folder is read (a duplicate here)
+    (corpus / "zero.txt").symlink_to("/dev/zero")
+    (corpus / "broken.txt").symlink_to(tmp_path / "gone.txt")
+    (corpus / "folder.txt").mkdir()
+    os.mkfifo(corpus / "fifo.txt")
+    loaded = load_corpus(corpus)
+    assert [a.doc_id for a in loaded.articles] == ["otters"]
+    expected = {"passwd.txt": "outside the corpus folder", "secret.txt": "outside the corpus folder",
+                "zero.txt": "outside the corpus folder", "broken.txt": "broken symbolic link",
+                "folder.txt": "is a folder", "fifo.txt": "not a regular file", "zz-inside.txt": "duplicate"}
+    for name, what in expected.items():
+        assert any(f"{name}:" in w and what in w for w in loaded.warnings), (name, loaded.warnings)

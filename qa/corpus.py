@@ -138,14 +138,21 @@ def corpus_files(folder: Path) -> list[Path]:
     return scan(folder)[0]
 
 
-def load_corpus(folder: str | Path) -> Corpus:
-    """Read every article in a folder; unreadable, empty and duplicate files are skipped with a warning."""
+def check_folder(folder: Path) -> Path:
+    """The corpus folder (`~` expanded); a UserError saying what is there instead when it is not a folder."""
     root = Path(folder).expanduser()
     if not root.exists():
-        raise UserError(f"corpus folder {root} does not exist: pass --corpus DIR (or set SOURCEQA_CORPUS) to a folder of articles ({SUFFIX_LIST} files)")
+        raise UserError(f"corpus folder {root} does not exist: pass --corpus DIR (or set SOURCEQA_CORPUS) to a folder of "
+                        f"articles ({SUFFIX_LIST} files)")
     if not root.is_dir():
-        raise UserError(f"corpus path {root} is not a folder: pass --corpus DIR with a folder of {SUFFIX_LIST} files")
-    root = root.resolve()
+        raise UserError(f"corpus path {root} is a file, not a folder: pass --corpus DIR (or set SOURCEQA_CORPUS) to the "
+                        f"folder holding your {SUFFIX_LIST} files")
+    return root
+
+
+def load_corpus(folder: str | Path) -> Corpus:
+    """Read every article in a folder; unreadable, empty and duplicate files are skipped with a warning."""
+    root = check_folder(Path(folder)).resolve()
     files, warnings = scan(root)
     ids = doc_ids(root, files)
     if not files:

@@ -377,3 +377,75 @@ def test_links_out_of_the_folder_and_special_files_are_warned_about_and_never_op
                 "folder.txt": "is a folder", "fifo.txt": "not a regular file", "zz-inside.txt": "duplicate"}
     for name, what in expected.items():
         assert any(f"{name}:" in w and what in w for w in loaded.warnings), (name, loaded.warnings)
+
+
+# --- issue 23: messages instead of tracebacks and raw errors -------------------------------------------------
+def test_the_app_on_a_busy_port_or_a_bad_host_says_which_setting_in_one_line(capsys):
+    import socket
+
+    from app import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["--port", str(port)]) == 2
+        assert "in use" in capsys.readouterr().err
+        assert main(["--host", "999.1.1.1", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert "--host" in err and "SOURCEQA_HOST" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_upload_into_a_folder_that_cannot_be_written_is_one_line_per_file(private_engine, monkeypatch):
+    from qa.ingest import uploads
+
+    def refuse(path, data):
+        raise PermissionError(1, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(uploads, "atomic_write", refuse)
+    results, report = private_engine.add_files([("otters.txt", OTTERS.encode()), ("herons.txt", HERONS.encode())])
+    assert report is None and [r.status for r in results] == ["rejected", "rejected"]
+    for r in results:
+        assert r.message.startswith(r.name) and "Operation not permitted" in r.message and "--corpus" in r.message
+        assert ".tmp" not in r.message and "\n" not in r.message
+
+
+def test_a_long_pdfs_left_out_pages_are_said_in_the_upload_reply(private_engine):
+    from documents import long_pdf
+
+    (result,), _ = private_engine.add_files([("archive.pdf", long_pdf(320))])
+    assert result.status == "added" and "320 pages" in result.message and "20 left out" in result.message
+
+
+def test_input_echoed_in_messages_is_cut(engine):
+    from qa import Filters, UserError
+
+    huge = "x" * 1_000_000
+    for call in (lambda: engine.article(huge), lambda: engine.passage(huge + ":1"), lambda: engine.passage(huge),
+                 lambda: engine.ask("Why?", filters=Filters.checked([huge])), lambda: engine.ask("Why?", mode=huge),
+                 lambda: engine.ask("Why?", k=huge)):
+        with pytest.raises(UserError) as caught:
+            call()
+        assert len(str(caught.value)) < 1_000 and "1,000,000 characters" in str(caught.value), str(caught.value)[:300]
+
+
+def test_one_article_id_given_bare_is_one_id_and_impossible_dates_are_refused(engine):
+    from qa import Filters, UserError
+
+    doc_id = engine.articles()[0].article.doc_id
+    assert Filters.checked(doc_id).doc_ids == (doc_id,)
+    with pytest.raises(UserError, match="no article 'xss'"):
+        engine.ask("Why?", filters=Filters.checked("xss"))
+    for bad in ("2021-02-30", "0000", "2021-13", "2023-02-29", "0000-01"):
+        with pytest.raises(UserError, match=r"not a date|is not YYYY"):
+            Filters.checked((), bad, None)
+    assert Filters.checked((), "2024-02-29", "2025").date_from == "2024-02-29"
+
+
+def test_cli_mistakes_are_usage_errors(cli):
+    from helpers import assert_one_line_error
+
+    assert_one_line_error(cli("articles", "--corpus", "/etc/hostname"), "is a file, not a folder")
+    passage = cli("articles", "--json")
+    assert passage.returncode == 0
+    assert_one_line_error(cli("show", "x:2", "--around", "-5"), "--around")

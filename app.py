@@ -10,11 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from qa import Engine, Settings, UserError, runtime
 from qa.corpus import check_folder
 from qa.text import clip
 from webui import THEME, Backend, build_ui, css
+from webui.limits import MAX_BODY_BYTES, BodyLimit
+from webui.ui import MAX_SESSIONS
 
 EXIT_USER_ERROR = 2
 APP_SETTINGS = ("host", "port", *Settings.LIBRARY, "bench_out")
@@ -39,6 +42,9 @@ def serve(backend: Backend, host: str, port: int, block: bool = True, bench_out:
         server_name=host, server_port=port,
         share=False,  # never a public link, whatever GRADIO_SHARE says
         inbrowser=False, css=css(), theme=THEME, show_error=True, prevent_thread_lock=True,
+        state_session_capacity=MAX_SESSIONS,
+        # No request but a file upload may carry more than MAX_BODY_BYTES: Gradio keeps each session's inputs.
+        app_kwargs={"middleware": [Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)]},
         # Gradio refuses larger files before they reach the server's disk; the engine's own limit says why below this.
         max_file_size=4 * Engine.UPLOAD_LIMIT,
         # Gradio serves no file outside its own assets and uploads (no allowed_paths: the Benchmark tab draws its

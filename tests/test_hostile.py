@@ -449,3 +449,61 @@ def test_cli_mistakes_are_usage_errors(cli):
     passage = cli("articles", "--json")
     assert passage.returncode == 0
     assert_one_line_error(cli("show", "x:2", "--around", "-5"), "--around")
+
+
+# --- issue 23: what one request may make the server hold -----------------------------------------------------
+def test_questions_and_histories_are_read_only_up_to_their_caps(engine, monkeypatch):
+    from qa import conversation, question
+    from qa.question import MAX_HISTORY_ITEMS, MAX_QUESTION_CHARS
+
+    tidied: list[int] = []
+    for module in (question, conversation):
+        real = module.tidy
+        monkeypatch.setattr(module, "tidy", lambda text, real=real: tidied.append(len(text)) or real(text))
+    huge = "Why does Russia engage the Taliban? " * 30_000  # about 1 MB
+    answer = engine.ask(huge, [f"Earlier question {i} about the Taliban? " * 30_000 for i in range(1_000)])
+    assert_well_formed(answer)
+    assert max(tidied) <= MAX_QUESTION_CHARS and len(tidied) <= 1 + MAX_HISTORY_ITEMS
+    assert any("cut" in n and f"{len(huge):,}" in n for n in answer.notes) and len(answer.question) <= MAX_QUESTION_CHARS
+
+
+def test_the_server_keeps_a_bounded_number_of_sessions_each_with_a_bounded_request(web_app):
+    import httpx
+
+    from webui.limits import MAX_BODY_BYTES
+    from webui.ui import MAX_SESSIONS
+
+    assert web_app.blocks.state_session_capacity == MAX_SESSIONS <= 1_000
+    big = "Why does Russia engage the Taliban? " * (MAX_BODY_BYTES // 36 + 1)
+    for body in ({"data": [big, [], "", 0, [], "", ""]}, {"data": ["Why?", [big[:MAX_BODY_BYTES // 4]] * 5]}):
+        refused = httpx.post(f"{web_app.url}/gradio_api/call/ask", json=body)
+        assert refused.status_code == 413 and "2,000 characters" in refused.text
+    chunked = httpx.post(f"{web_app.url}/gradio_api/call/ask", content=iter([b'{"data": ["', big.encode(), b'"]}']),
+                         headers={"content-type": "application/json"})
+    assert chunked.status_code == 413  # no length given: counted as it arrives
+    event, data = call(web_app.url, "ask", [big[:100_000], [big[:50_000]] * 3, "", 0, [], "", ""])
+    assert event == "complete" and data[0]["status"] in ("answered", "partial", "not_in_sources")
+    file = httpx.post(f"{web_app.url}/gradio_api/upload", files=[("files", ("big.txt", b"x" * (2 * MAX_BODY_BYTES)))])
+    assert file.status_code == 200  # uploads have their own limit, per file
+
+
+def test_the_raw_upload_route_keeps_nothing_beyond_what_upload_articles_keeps(web_app):
+    import httpx
+    from gradio.route_utils import delete_files_created_by_app
+
+    from webui.ui import UPLOAD_KEEP_S
+
+    added = b"Kingfishers were seen on the Teme again this week, the river trust said in its spring survey.\n"
+    response = httpx.post(f"{web_app.url}/gradio_api/upload", files=[
+        ("files", ("kingfishers.txt", added)), ("files", ("script.exe", b"MZ not an article")),
+        ("files", ("never-added.txt", b"A file sent to the upload route and never added to the library.\n"))])
+    kept, refused, never = (Path(p) for p in response.json())
+    assert kept.is_file() and refused.is_file() and never.is_file()
+    event, outcome = call(web_app.url, "upload_articles", [[{"path": str(p), "meta": {"_type": "gradio.FileData"}}
+                                                            for p in (kept, refused)]])
+    assert event == "complete" and [r["status"] for r in outcome[0]["results"]] == ["added", "rejected"]
+    assert not kept.exists() and not refused.exists()  # read once; the corpus holds the added one
+    assert (web_app.corpus / outcome[0]["results"][0]["saved_as"]).read_bytes() == added
+    assert web_app.blocks.delete_cache[1] == UPLOAD_KEEP_S <= 3_600
+    delete_files_created_by_app(web_app.blocks, 0)  # Gradio's sweep, as it runs every UPLOAD_SWEEP_S
+    assert not never.exists()

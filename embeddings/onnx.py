@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 log = logging.getLogger("qa")
 
 # Bump when the export recipe changes, so older exports are made again rather than reused.
 EXPORT_VERSION = 1
 OPSET = 17
+# The temporary files an export writes before renaming them into place (see _export_fp32, quantize_int8).
+TEMP_GLOB = ".model*.onnx.tmp"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _SUPPORTED_MODULES = {
     "sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
@@ -103,11 +106,20 @@ def export_model(layout: ModelLayout, target: Path, quantize: bool) -> Path:
     """Write `model.onnx` (and with `quantize`, `model-int8.onnx`) into `target` unless already there; the path used."""
     fp32 = target / "model.onnx"
     int8 = target / "model-int8.onnx"
-    if not fp32.is_file():
-        target.mkdir(parents=True, exist_ok=True)
-        _export_fp32(layout, fp32)
-    if quantize and not int8.is_file():
-        quantize_int8(fp32, int8)
+    done = fp32.is_file() and (int8.is_file() or not quantize)
+    if done and not any(target.glob(TEMP_GLOB)):
+        return int8 if quantize else fp32
+    target.mkdir(parents=True, exist_ok=True)
+    # One exporter at a time per folder; the temporary files found while holding the lock are an export killed
+    # midway (25 MB each, which no later start would otherwise remove).
+    with FileLock(target / ".export.lock"):
+        for stale in sorted(target.glob(TEMP_GLOB)):
+            log.warning("removing %s, left by an ONNX export that was interrupted", stale)
+            stale.unlink(missing_ok=True)
+        if not fp32.is_file():
+            _export_fp32(layout, fp32)
+        if quantize and not int8.is_file():
+            quantize_int8(fp32, int8)
     return int8 if quantize else fp32
 
 

@@ -130,7 +130,7 @@ class Answer:
     @classmethod
     def invalid(cls, question: object, message: str) -> Answer:
         """What a face shows for input that is not a searchable question (the library raised UserError for it)."""
-        return cls(question=str(question)[:500], status=Status.INVALID, message=message)
+        return cls(question=str(question)[:500], status=Status.INVALID, message=message[:2_000])
 
     @property
     def answered(self) -> bool:

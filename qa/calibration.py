@@ -42,7 +42,7 @@ NULL_MARGIN = 0.05
 def _read(path: Path) -> dict:
     try:
         data = json.loads(path.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
         return {}
     return data if isinstance(data, dict) else {}
 

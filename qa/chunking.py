@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from qa.boilerplate import MAX_PARAGRAPH_CHARS, MD_HEADING, classify, ends_sentence, is_bullet, pattern_reason
+from qa.boilerplate import MAX_PARAGRAPH_CHARS, MD_HEADING, RUN_MAX_PARAGRAPHS, classify, ends_sentence, is_bullet, pattern_reason
 from qa.corpus import Article, Corpus, Document
 
 # Paragraphs indexed per file by default (the `max_paragraphs` setting): news articles have tens; a file with more
 # is a log or a list, and embedding all of it would take the machine for an hour.
 MAX_PASSAGES_PER_FILE = 1_000
+# Paragraphs classified past a capped file's last kept one: more than any rule reads ahead (a run of widget lines).
+CLASSIFY_MARGIN = 4 * RUN_MAX_PARAGRAPHS
 
 
 @dataclass(frozen=True)
@@ -157,18 +161,31 @@ def chunk_article(article: Article, text: str | None = None, max_passages: int |
     of the ones kept are the same as without a cap.
     """
     source = article.text if text is None else text
-    spans = split_paragraphs(source, article.body_start)
-    texts = [source[s.start:s.end] for s in spans]
-    touches_next = [
-        i + 1 < len(spans) and source[s.end:spans[i + 1].start].count("\n") <= 1
-        for i, s in enumerate(spans)
-    ]
-    reasons = classify(texts, article.title, touches_next)
+    spans = _spans(article) if text is None else split_paragraphs(source, article.body_start)
+    # With a cap, only a window of paragraphs is classified: enough for the first `max_passages` prose ones and the
+    # context their rules read after them (a 200 MB log would otherwise be classified whole, for minutes). The
+    # paragraphs past the window are counted as left out, unread.
+    window = len(spans)
+    if max_passages is not None:
+        window = min(len(spans), 2 * max_passages + CLASSIFY_MARGIN)
+    while True:
+        texts = [source[s.start:s.end] for s in spans[:window]]
+        touches_next = [
+            i + 1 < len(spans) and source[s.end:spans[i + 1].start].count("\n") <= 1
+            for i, s in enumerate(spans[:window])
+        ]
+        reasons = classify(texts, article.title, touches_next)
+        if window == len(spans) or max_passages is None:
+            break
+        prose = [i for i, r in enumerate(reasons) if r is None]
+        if len(prose) > max_passages and prose[max_passages - 1] + CLASSIFY_MARGIN < window:
+            break
+        window = min(len(spans), window * 2)
     passages: list[Passage] = []
     dropped: list[Dropped] = []
     section: str | None = None
     left_out = 0
-    for span, body, reason in zip(spans, texts, reasons):
+    for span, body, reason in zip(spans[:window], texts, reasons):
         if reason is None and max_passages is not None and len(passages) >= max_passages:
             left_out += 1
             continue
@@ -182,7 +199,31 @@ def chunk_article(article: Article, text: str | None = None, max_passages: int |
         passages.append(
             Passage(f"{article.doc_id}:{n}", article.doc_id, n, span.start, span.end, body, section, article, page)
         )
+    left_out += len(spans) - window
     return Chunked(article, tuple(passages), tuple(dropped), left_out)
+
+
+# Paragraph spans of articles read lately, by text hash: checking each citation of a large file splits it once.
+SPANS_CACHE = 8
+_spans_cache: OrderedDict[tuple[str, int], list[Span]] = OrderedDict()
+_spans_lock = threading.Lock()
+
+
+def _spans(article: Article) -> list[Span]:
+    """split_paragraphs of an article's body, cached by its text's hash (when it has one)."""
+    if not article.sha256:
+        return split_paragraphs(article.text, article.body_start)
+    key = (article.sha256, article.body_start)
+    with _spans_lock:
+        if key in _spans_cache:
+            _spans_cache.move_to_end(key)
+            return _spans_cache[key]
+    spans = split_paragraphs(article.text, article.body_start)
+    with _spans_lock:
+        _spans_cache[key] = spans
+        while len(_spans_cache) > SPANS_CACHE:
+            _spans_cache.popitem(last=False)
+    return spans
 
 
 def chunk_document(document: Document) -> Chunked:

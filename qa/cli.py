@@ -9,6 +9,7 @@ from pathlib import Path
 
 from qa import Settings, UserError
 from qa.commands import COMMANDS, EXIT_USER_ERROR
+from qa.text import clip
 
 
 class _Parser(argparse.ArgumentParser):
@@ -16,6 +17,17 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USER_ERROR, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def _not_negative(text: str) -> int:
+    """A count of 0 or more (argparse reports anything else as a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {clip(text)}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="a paragraph (ARTICLE:N) with its neighbours")
     _common(p)
     p.add_argument("passage_id", metavar="ARTICLE:N")
-    p.add_argument("--around", type=int, default=1, help="paragraphs to show before and after (default 1)")
+    p.add_argument("--around", type=_not_negative, default=1, help="paragraphs to show before and after (default 1)")
 
     p = sub.add_parser("articles", help="the articles in the corpus, with paragraph counts")
     _common(p)
@@ -140,6 +152,11 @@ def main(argv: Sequence[str] | None = None, encoder: object | None = None) -> in
         return COMMANDS[args.command](args) or 0
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:  # a file or folder it needs cannot be read or written: one line, not a traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error:{where} {exc.strerror or exc}: check that the path exists and can be read and written "
+              "(--corpus, --index-dir)", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

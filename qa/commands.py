@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from qa import Answer, Citation, Engine, Filters, Settings, UserError, open_engine, verify
+from qa.corpus import check_folder
+from qa.text import clip
 
 EXIT_USER_ERROR = 2
 EXIT_REGRESSION = 1
@@ -18,9 +20,7 @@ EXIT_REGRESSION = 1
 def settings_of(args: argparse.Namespace) -> Settings:
     """The settings the flags and environment give; a missing corpus folder is reported before any model loads."""
     settings = Settings.from_args(args)
-    if not settings.corpus.is_dir():
-        raise UserError(f"corpus folder {settings.corpus} does not exist: pass --corpus DIR (or set SOURCEQA_CORPUS) "
-                        f"to a folder of {', '.join(Engine.FORMATS.split(', '))} files")
+    check_folder(settings.corpus)
     return settings
 
 
@@ -136,7 +136,11 @@ def citations_in(path: str) -> list[Citation]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read {path} as JSON ({exc}): pass ARTICLE:N or a file saved from `ask --json`") from None
+        raise UserError(f"cannot read {clip(path)} as JSON ({clip(str(exc))}): pass ARTICLE:N or a file saved from "
+                        "`ask --json`") from None
+    except RecursionError:
+        raise UserError(f"{clip(path)} is JSON nested too deeply to be an answer: pass ARTICLE:N or a file saved from "
+                        "`ask --json`") from None
     items = data.get("citations", data) if isinstance(data, dict) else data
     items = [] if items is None else items if isinstance(items, list) else [items]
     try:

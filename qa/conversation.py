@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from qa.answer import Answer
 from qa.lexical import tokenize
+from qa.question import MAX_HISTORY_ITEMS, MAX_QUESTION_CHARS
 from qa.text import tidy
 
 # Words that point back at something said earlier.
@@ -75,7 +76,8 @@ def history_turns(history: Sequence[object]) -> list[Turn]:
     turns: list[Turn] = []
     if isinstance(history, (str, Turn, Answer)):  # one earlier turn given bare, not a string's characters
         history = (history,)
-    for item in history or ():
+    history = list(history or ())[-MAX_HISTORY_ITEMS:]  # the latest turns: a follow-up reads the last CHAIN_MAX
+    for item in history:
         if isinstance(item, Turn):
             turns.append(item)
         elif isinstance(item, Answer):
@@ -88,7 +90,7 @@ def history_turns(history: Sequence[object]) -> list[Turn]:
                 cited = tuple(c.passage_id for c in item[1].citations if not c.weak)
             turns.append(Turn(item[0], cited))
     # Earlier questions reach the tokenisers like the question itself: cleaned, and dropped when nothing is left.
-    return [Turn(clean, t.cited) for t in turns if (clean := tidy(t.question))]
+    return [Turn(clean, t.cited) for t in turns if (clean := tidy(t.question[:MAX_QUESTION_CHARS]))]
 
 
 def earlier_passages(rows: Mapping[str, int], question: str, turns: Sequence[Turn]) -> tuple[str, ...]:

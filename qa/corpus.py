@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from qa.errors import UserError
-from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, doc_id_for, extract, source_text
+from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, doc_ids, extract, source_text
 from qa.ingest.text import parse_text
 
 log = logging.getLogger("qa")
@@ -97,35 +99,69 @@ def read_article(path: Path, doc_id: str, data: bytes | None = None) -> tuple[Ar
     return _article(path, doc_id, got), list(got.warnings)
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    """The article files (.txt, .md, .html, .htm, .pdf) under a folder, sorted, skipping hidden files and folders."""
-    files = []
-    for path in folder.rglob("*"):
+def scan(folder: Path) -> tuple[list[Path], list[str]]:
+    """The article files under a folder, sorted, and a warning for each entry named like one that is not read: a
+    folder, a FIFO or device (never opened: reading one blocks or never ends), a broken link, or a link that leads
+    out of the folder (not followed: the corpus is what the folder holds). Hidden files and folders are skipped."""
+    root = folder.resolve()
+    files: list[Path] = []
+    warnings: list[str] = []
+    for path in folder.rglob("*"):  # rglob does not descend into linked folders
         rel = path.relative_to(folder).parts
-        if any(part.startswith(".") for part in rel):
+        if any(part.startswith(".") for part in rel) or path.suffix.lower() not in SUFFIXES:
             continue
-        if path.is_file() and path.suffix.lower() in SUFFIXES:
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.exists():
+                warnings.append(f"{path}: is a broken symbolic link (to {os.readlink(path)[:200]}); skipped")
+                continue
+            if not target.is_relative_to(root):
+                warnings.append(f"{path}: is a symbolic link to {str(target)[:200]}, outside the corpus folder; not "
+                                "followed: copy the file into the folder to include it")
+                continue
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            warnings.append(f"{path}: cannot be read ({exc.strerror or exc}); skipped")
+            continue
+        if stat.S_ISDIR(mode):
+            warnings.append(f"{path}: is a folder named like an article file; its files are read, the name is not")
+        elif not stat.S_ISREG(mode):
+            warnings.append(f"{path}: is not a regular file (a FIFO, socket or device); skipped, never opened")
+        else:
             files.append(path)
-    return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
+    return sorted(files, key=lambda p: p.relative_to(folder).as_posix()), warnings
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The article files (.txt, .md, .html, .htm, .pdf) under a folder, sorted (see `scan`)."""
+    return scan(folder)[0]
+
+
+def check_folder(folder: Path) -> Path:
+    """The corpus folder (`~` expanded); a UserError saying what is there instead when it is not a folder."""
+    root = Path(folder).expanduser()
+    if not root.exists():
+        raise UserError(f"corpus folder {root} does not exist: pass --corpus DIR (or set SOURCEQA_CORPUS) to a folder of "
+                        f"articles ({SUFFIX_LIST} files)")
+    if not root.is_dir():
+        raise UserError(f"corpus path {root} is a file, not a folder: pass --corpus DIR (or set SOURCEQA_CORPUS) to the "
+                        f"folder holding your {SUFFIX_LIST} files")
+    return root
 
 
 def load_corpus(folder: str | Path) -> Corpus:
     """Read every article in a folder; unreadable, empty and duplicate files are skipped with a warning."""
-    root = Path(folder).expanduser()
-    if not root.exists():
-        raise UserError(f"corpus folder {root} does not exist: pass --corpus DIR (or set SOURCEQA_CORPUS) to a folder of articles ({SUFFIX_LIST} files)")
-    if not root.is_dir():
-        raise UserError(f"corpus path {root} is not a folder: pass --corpus DIR with a folder of {SUFFIX_LIST} files")
-    root = root.resolve()
-    files = corpus_files(root)
+    root = check_folder(Path(folder)).resolve()
+    files, warnings = scan(root)
+    ids = doc_ids(root, files)
     if not files:
         raise UserError(f"corpus folder {root} has no {SUFFIX_LIST} files: add articles there or pass --corpus DIR")
     articles: list[Article] = []
-    warnings: list[str] = []
     seen: dict[str, str] = {}
     for path in files:
         try:
-            article, notes = read_article(path, doc_id_for(root, path))
+            article, notes = read_article(path, ids[path])
         except Unreadable as exc:
             warnings.append(f"{exc}{'' if str(exc).endswith('skipped') else '; skipped'}")
             continue

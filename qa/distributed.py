@@ -22,6 +22,7 @@ import numpy as np
 from embeddings import EmbeddingCache, Encoder
 from qa.corpus import corpus_files
 from qa.errors import UserError
+from qa.ingest import doc_ids
 from qa.settings import Settings
 
 log = logging.getLogger("qa")
@@ -31,7 +32,7 @@ PASSAGES_PER_BATCH = 64
 CONNECT_TIMEOUT_S = 3.0
 
 
-def _plans_of(paths: list[str], folder: str, max_paragraphs: int, mode: str) -> list:
+def _plans_of(paths: list[str], ids: list[str], max_paragraphs: int, mode: str) -> list:
     """The encoding plan of every passage the files give (qa.embedding.plan), as a local build makes them."""
     from qa import corpus as reader
     from qa.chunking import chunk_article
@@ -40,20 +41,22 @@ def _plans_of(paths: list[str], folder: str, max_paragraphs: int, mode: str) -> 
     from qa.sentences import sentence_spans
 
     out = []
-    for name in paths:
+    for name, doc_id in zip(paths, ids):
         path = Path(name)
         try:  # every format, as load_corpus reads it; a file it skips is skipped here too
-            article, _ = reader.read_article(path, reader.doc_id_for(Path(folder), path))
+            article, _ = reader.read_article(path, doc_id)
         except Unreadable:
             continue
         out.extend(plan(p, sentence_spans(p.text), mode) for p in chunk_article(article, max_passages=max_paragraphs).passages)
     return out
 
 
-def _chunk_files(batch: dict[str, np.ndarray], folder: str, max_paragraphs: int, known: frozenset[str],
+def _chunk_files(batch: dict[str, np.ndarray], max_paragraphs: int, known: frozenset[str],
                  mode: str) -> dict[str, np.ndarray]:
-    """A Ray Data task: file paths in, one row per passage out (its plan as JSON), passages fully cached left out."""
-    plans = [p for p in _plans_of(list(batch["path"]), folder, max_paragraphs, mode) if not known.issuperset(p.all_keys())]
+    """A Ray Data task: file paths and their article ids in, one row per passage out (its plan as JSON), passages
+    fully cached left out."""
+    plans = [p for p in _plans_of(list(batch["path"]), list(batch["doc_id"]), max_paragraphs, mode)
+             if not known.issuperset(p.all_keys())]
     return {"plan": np.array([json.dumps(asdict(p)) for p in plans], dtype=object)}
 
 
@@ -126,16 +129,18 @@ def embed_with_ray(settings: Settings, encoder: Encoder, address: str | None, ac
     began = time.perf_counter()
     folder = settings.corpus.expanduser().resolve()
     cache = EmbeddingCache(settings.index_path / "cache", encoder.model_id, encoder.dim)
-    files = [str(p) for p in corpus_files(folder)]
+    paths = corpus_files(folder)
+    ids = doc_ids(folder, paths)  # unique across the folder, as load_corpus gives them
+    files = [str(p) for p in paths]
     try:
         import ray.data
 
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = True
         pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1)) // 2)
-        ds = ray.data.from_items([{"path": p} for p in files])
+        ds = ray.data.from_items([{"path": str(p), "doc_id": ids[p]} for p in paths])
         ds = ds.map_batches(_chunk_files, fn_kwargs={
-            "folder": str(folder), "max_paragraphs": settings.max_paragraphs, "known": cache.keys(), "mode": settings.sentences,
+            "max_paragraphs": settings.max_paragraphs, "known": cache.keys(), "mode": settings.sentences,
         }, batch_size=FILES_PER_TASK)
         ds = ds.map_batches(_EncodeTexts, fn_constructor_kwargs={
             "model": settings.model, "backend": settings.backend, "cache_dir": str(settings.model_cache),

@@ -25,6 +25,7 @@ from qa.reader_model import ReaderModel, load_reader
 from qa.retrieve import Filters, Hit, known_articles, retrieve
 from qa.settings import Settings, parse_k, parse_mode
 from qa.store import LoadReason, LoadResult, open_or_build
+from qa.text import clip
 
 
 def build_documents(documents: Iterable[Document], settings: Settings, encoder: Encoder,
@@ -206,11 +207,11 @@ class Engine:
         doc, _, n = pid.rpartition(":")
         if not doc or not n.isdigit():
             example = library.passages[0].id if library.passages else "article:1"
-            raise UserError(f"{passage_id!r} is not a passage id: use ARTICLE:N, e.g. {example}")
+            raise UserError(f"{clip(passage_id)} is not a passage id: use ARTICLE:N, e.g. {example}")
         if doc not in library.articles:
-            raise UserError(f"no article {doc!r} in {library.folder}: see `python -m qa articles` for the ids")
+            raise UserError(f"no article {clip(doc)} in {library.folder}: see `python -m qa articles` for the ids")
         count = sum(1 for p in library.passages if p.doc_id == doc)
-        raise UserError(f"article {doc!r} has paragraphs 1 to {count}, not {n}")
+        raise UserError(f"article {clip(doc)} has paragraphs 1 to {count}, not {clip(n)}")
 
     def citation(self, passage_id: str) -> Citation:
         """A citation of one whole paragraph (to verify it against its file)."""
@@ -228,7 +229,7 @@ class Engine:
         for c in self.library.chunks:
             if c.article.doc_id == doc_id:
                 return c
-        raise UserError(f"no article {doc_id!r} in {self.library.folder}")
+        raise UserError(f"no article {clip(doc_id)} in {self.library.folder}: see `python -m qa articles` for the ids")
 
     def articles(self) -> list[Chunked]:
         """Every article with its passages and what was left out, in corpus order."""

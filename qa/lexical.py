@@ -81,6 +81,6 @@ class LexicalIndex:
         try:
             size = int(json.loads((Path(folder) / "size.json").read_text())["size"])
             retriever = bm25s.BM25.load(str(folder), mmap=False, show_progress=False, allow_pickle=False)
-        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError) as exc:
             raise IndexFileError(f"{folder}: the BM25 index cannot be read ({exc})") from exc
         return cls(retriever, size)

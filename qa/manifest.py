@@ -35,7 +35,10 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         """Parse a manifest; raises ValueError when it is not one."""
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except RecursionError:  # a damaged or planted file nested deeper than Python parses (not a manifest)
+            raise ValueError("manifest is nested too deeply to be a manifest") from None
         if not isinstance(data, dict):
             raise ValueError("manifest is not a JSON object")
         try:

@@ -11,6 +11,12 @@ from qa.errors import UserError
 from qa.lexical import tokenize
 from qa.text import tidy
 
+# Caps on what a question brings along, read before anything else (every face, the API included): the model reads
+# about 1,000 characters of a question, and a follow-up reads at most the two questions before it (CHAIN_MAX); the
+# longer input a script may send is cut, so a 1 MB question costs what a 2,000-character one does.
+MAX_QUESTION_CHARS = 2_000
+MAX_HISTORY_ITEMS = 10
+
 
 class Wants(StrEnum):
     """The kind of answer a question asks for."""
@@ -147,7 +153,7 @@ def clean_question(text: object) -> str:
     """A question with control characters and runs of whitespace removed; UserError when nothing is left."""
     if not isinstance(text, str):
         raise UserError("the question must be text")
-    clean = tidy(text)
+    clean = tidy(text[:MAX_QUESTION_CHARS])
     if not any(ch.isalnum() for ch in clean):
         what = "has no words (only symbols or punctuation)" if clean else "is empty"
         raise UserError(f"the question {what}: type a question, e.g. \"Why does Russia engage the Taliban?\"")
@@ -159,6 +165,7 @@ def prepare_question(text: object, truncate: Callable[[str], tuple[str, bool]]) 
     clean = clean_question(text)
     cut, was_cut = truncate(clean)
     notes = ()
-    if was_cut:
-        notes = (f"The question was cut to its first {len(cut)} of {len(clean)} characters, which is what the model reads.",)
+    if was_cut or len(str(text)) > MAX_QUESTION_CHARS:
+        notes = (f"The question was cut to its first {len(cut):,} of {len(str(text)):,} characters, which is what the "
+                 "model reads.",)
     return Question(cut, notes)

@@ -162,7 +162,7 @@ class ReaderModel:
         if (folder / FIT_FILE).exists():
             try:
                 self.fit = Fit.from_dict(json.loads((folder / FIT_FILE).read_text()))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+            except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
                 raise UserError(f"{folder / FIT_FILE} is not a reader fit ({exc}); fit it again with "
                                 "python bench/reader_fit.py --write, or pass --reader builtin") from None
         if (folder / MODEL_FILE).exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -12,6 +13,7 @@ import numpy as np
 from qa.chunking import Passage
 from qa.errors import UserError
 from qa.library import Library
+from qa.text import clip
 
 SIGNALS = ("bm25", "dense", "sentence")
 # Which signals each mode fuses, and with what weight (min-max normalised over the candidate pool).
@@ -48,7 +50,9 @@ class Filters:
         # Compared as the widest periods they name, so "2017" to "2017-01" is a valid range.
         if low and high and date_bounds(low, False) > date_bounds(high, True):
             raise UserError(f"the date range is reversed: {low} is after {high}")
-        return cls(tuple(d for d in doc_ids if d), low, high)
+        if isinstance(doc_ids, str):  # one id given bare, not a list of its characters
+            doc_ids = (doc_ids,)
+        return cls(tuple(str(d) for d in doc_ids if d), low, high)
 
 
 def parse_date(value: object, what: str = "date") -> str | None:
@@ -57,7 +61,13 @@ def parse_date(value: object, what: str = "date") -> str | None:
     if not text:
         return None
     if not _PARTIAL_DATE.match(text):
-        raise UserError(f"{what} date {text[:40]!r} is not YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2017 or 2020-03)")
+        raise UserError(f"{what} date {clip(text, 40)} is not YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2017 or 2020-03)")
+    parts = [int(p) for p in text.split("-")]
+    try:  # the pattern allows 0000 and 2021-02-30, which are no dates
+        datetime.date(*parts, *[1] * (3 - len(parts)))
+    except ValueError as exc:
+        raise UserError(f"{what} date {text!r} is not a date ({exc}): give YYYY, YYYY-MM or YYYY-MM-DD, "
+                        "e.g. 2017 or 2020-03") from None
     return text
 
 
@@ -268,6 +278,7 @@ def known_articles(filters: Filters, library: Library) -> Filters:
     unknown = [d for d in filters.doc_ids if d not in known]
     if unknown:
         listed = ", ".join(sorted(known)[:8]) + (", …" if len(known) > 8 else "")
-        raise UserError(f"no article {', '.join(map(repr, unknown))} in the library; article ids are: {listed} "
+        shown = ", ".join(map(clip, unknown[:5])) + (f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else "")
+        raise UserError(f"no article {shown} in the library; article ids are: {listed} "
                         "(`python -m qa articles` lists them)")
     return filters

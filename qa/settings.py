@@ -14,6 +14,7 @@ from qa.chunking import MAX_PASSAGES_PER_FILE
 from qa.embedding import DEFAULT_SENTENCES, SENTENCE_MODES
 from qa.errors import UserError
 from qa.reasons import DEFAULT_REASONS, MAX_REASONS
+from qa.text import clip
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "corpus"
@@ -26,7 +27,7 @@ def _count(value: object, what: str, where: str, low: int = 1, high: int | None 
     try:
         n = int(str(value).replace(",", "").strip())  # "10,000" is fine for a big number
     except ValueError:
-        raise UserError(f"{what} must be a whole number, not {value!r} ({where})") from None
+        raise UserError(f"{what} must be a whole number, not {clip(value)} ({where})") from None
     if n < low or (high is not None and n > high):
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise UserError(f"{what} must be {bounds}, not {n} ({where})")
@@ -39,7 +40,7 @@ def _choice(options: Iterable[str]) -> Callable[[object, str, str], str]:
     def parse(value: object, what: str, where: str) -> str:
         text = str(value).strip().lower()
         if text not in options:
-            raise UserError(f"{what} {value!r} is not one of {', '.join(options)} ({where})")
+            raise UserError(f"{what} {clip(value)} is not one of {', '.join(options)} ({where})")
         return text
 
     return parse

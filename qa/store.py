@@ -260,6 +260,8 @@ def open_or_build(settings: Settings, encoder: Encoder, *, rebuild: bool = False
         level = logging.WARNING if reason is LoadReason.DAMAGED else logging.INFO
         log.log(level, "rebuilding the index in %s: %s (%s)", folder, reason, "; ".join(details))
     problem = index_folder_writable(folder)
+    if problem is None:
+        _clear_cache_path(folder / "cache")
     cache = EmbeddingCache(folder / "cache", encoder.model_id, encoder.dim)
     library, report = index_chunks(chunks, corpus.folder, encoder, cache, index_type=settings.index_type,
                                    progress=progress, warnings=corpus.warnings, sentences=settings.sentences)
@@ -273,6 +275,20 @@ def open_or_build(settings: Settings, encoder: Encoder, *, rebuild: bool = False
         log.warning("could not save the index: %s; serving it from memory", problem)
         report = replace(report, saved=False, save_error=problem)
     return LoadResult(library, report, reason, details)
+
+
+def _clear_cache_path(path: Path) -> None:
+    """Remove what stands where the embedding cache folder belongs when it is not a folder (a file, a link): the
+    cache is only vectors that can be made again, and saving into it would fail at every start."""
+    if (path.is_dir() and not path.is_symlink()) or not (path.exists() or path.is_symlink()):
+        return
+    try:
+        path.unlink()
+    except OSError as exc:
+        log.warning("%s is not a folder and cannot be removed (%s): remove it so the index can be saved", path,
+                    exc.strerror or exc)
+        return
+    log.warning("%s was not a folder (the embedding cache belongs there); removed, so the vectors are made again", path)
 
 
 def index_folder_writable(folder: Path) -> str | None:

@@ -46,3 +46,15 @@ def strip_control(text: str) -> str:
 def tidy(text: str) -> str:
     """`strip_control`, then runs of whitespace as one space: text any tokeniser accepts (lone surrogates too)."""
     return _SPACE.sub(" ", strip_control(text)).strip()
+
+
+# User input quoted back in a message is cut to this many characters: a 1 MB id must not make a 1 MB error.
+CLIP_CHARS = 80
+
+
+def clip(value: object, limit: int = CLIP_CHARS) -> str:
+    """User input for a message: quoted (as repr), cut to `limit` characters with its full length said."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"

@@ -75,6 +75,7 @@ class WebApp:
     backend: object
     corpus: Path
     bench_out: Path
+    blocks: object = None  # the Gradio Blocks served
 
 
 def free_port() -> int:
@@ -95,7 +96,7 @@ def start_web_app(settings: Settings, encoder: Encoder, bench_out: Path) -> tupl
     backend = Backend(settings, encoder)
     demo = serve(backend, "127.0.0.1", free_port(), block=False, bench_out=bench_out)
     assert backend.wait(300), backend.status
-    return WebApp(demo.local_url.rstrip("/"), backend, settings.corpus, bench_out), demo
+    return WebApp(demo.local_url.rstrip("/"), backend, settings.corpus, bench_out, demo), demo
 
 
 @pytest.fixture(scope="session")

@@ -137,3 +137,29 @@ def long_pdf(pages: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def lines_pdf(lines: int, text: str = "ab-") -> bytes:
+    """A one-page PDF of `lines` short lines, each `text` (hyphenated at its end by default), written by hand: the
+    content stream compressed, so 10,000 lines take about 1 KB (a page fpdf could not hold)."""
+    import zlib
+
+    leading = 12
+    height = leading * lines + 40
+    stream = zlib.compress("\n".join([f"BT /F1 10 Tf {leading} TL 10 {height - 20} Td",
+                                      *[f"({text}) Tj T*"] * lines, "ET"]).encode(), 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 %d] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>" % height,
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

@@ -283,3 +283,51 @@ def test_the_app_starts_on_a_read_only_index_folder_and_answers(private_settings
         for path in [folder, *folder.rglob("*")]:
             path.chmod(path.stat().st_mode | 0o200)
     assert gen_files(folder) == before
+
+
+# --- issue 23: damaged files that are not the index's own kind of damage ---------------------------------------
+DEEP_JSON = "[" * 1500 + "]" * 1500
+
+
+def test_a_deeply_nested_manifest_is_damage_and_rebuilt(private_settings, encoder, caplog):
+    folder = private_settings.index_path
+    (current_generation(folder) / "manifest.json").write_text(DEEP_JSON)
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        engine = open_engine(private_settings, encoder=encoder)
+    assert engine.reason == "damaged" and engine.report.saved
+    assert any("nested too deeply" in r.getMessage() for r in caplog.records)
+    assert open_engine(private_settings, encoder=encoder).report.loaded  # the rebuilt index serves the next start
+
+
+def test_a_file_where_the_cache_folder_belongs_is_removed_and_the_index_saved(private_settings, encoder, cli, caplog):
+    from conftest import run_cli
+
+    folder = private_settings.index_path
+    shutil.rmtree(folder / "cache")
+    (folder / "cache").write_text("not a folder")
+    env = {"SOURCEQA_CORPUS": str(private_settings.corpus), "SOURCEQA_INDEX_DIR": str(folder)}
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        ran = run_cli(["index", "--rebuild"], encoder, env)
+    assert ran.returncode == 0 and "Traceback" not in ran.stderr and "NOT saved" not in ran.stdout, ran
+    assert any("was not a folder" in r.getMessage() for r in caplog.records)
+    assert (folder / "cache").is_dir() and open_engine(private_settings, encoder=encoder).report.loaded
+
+
+def test_verify_of_deeply_nested_json_is_a_user_error(cli, tmp_path):
+    from helpers import assert_one_line_error
+
+    deep = write(tmp_path, "deep.json", DEEP_JSON)
+    assert_one_line_error(cli("verify", str(deep)), "nested too deeply")
+
+
+def test_a_killed_onnx_export_leaves_nothing_behind_at_the_next_start(tmp_path, caplog):
+    from embeddings import onnx
+
+    target = tmp_path / "export"
+    write(target, "model.onnx", b"an export that finished")
+    stale = [write(target, ".model.k2j3h4.onnx.tmp", b"x" * 1000), write(target, ".model-int8.a1b2.onnx.tmp", b"y")]
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        path = onnx.export_model(None, target, quantize=False)  # the layout is not read: the export exists
+    assert path == target / "model.onnx" and path.read_bytes() == b"an export that finished"
+    assert not any(p.exists() for p in stale)
+    assert sum("interrupted" in r.getMessage() for r in caplog.records) == 2

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from qa import Answer, Engine, Filters, Status, UserError, verify
 from qa.types import Upload
@@ -168,6 +169,10 @@ class Handlers:
         except UserError as exc:
             raise gr.Error(str(exc)) from None
         items = [(Path(f).name, Path(f).read_bytes()) for f in files or []]
+        uploads = Path(get_upload_folder()).resolve()
+        for f in files or []:  # Gradio's temporary copy: the corpus keeps the file if it is added, nothing otherwise
+            if Path(f).resolve().is_relative_to(uploads):
+                Path(f).unlink(missing_ok=True)
         if not items:
             # Said in the upload report, which replaces the last one, rather than in a toast that stacks.
             return {"results": [], "index": None, "notice": f"Choose one or more {Engine.FORMATS} files first."}

@@ -24,6 +24,14 @@ EXAMPLES = (
 K_SLIDER_MAX = 20
 # The browser's storage key of the conversation.
 STORAGE_KEY = "sourceqa-conversation"
+# Sessions whose state the server keeps (Gradio's default is 10,000): each holds a copy of the page's configuration,
+# so the oldest is forgotten past this many (its browser keeps the conversation; the next event starts it afresh).
+MAX_SESSIONS = 100
+# Files sent to Gradio's upload route are its temporary copies: /upload_articles deletes those it is given once read
+# (the corpus keeps its own copy), and Gradio's sweep deletes any other upload older than UPLOAD_KEEP_S, checked
+# every UPLOAD_SWEEP_S (a file chosen in the page but never added, or sent by a script that never adds it).
+UPLOAD_KEEP_S = 600
+UPLOAD_SWEEP_S = 60
 
 
 def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Path | None = None) -> gr.Blocks:
@@ -35,7 +43,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
     settings = backend.settings
     private: dict[str, Any] = {"api_visibility": "private"}
     # No version check or telemetry leaves the machine.
-    with gr.Blocks(title="sourceqa", analytics_enabled=False) as demo:
+    with gr.Blocks(title="sourceqa", analytics_enabled=False, delete_cache=(UPLOAD_SWEEP_S, UPLOAD_KEEP_S)) as demo:
         with gr.Row(equal_height=True, elem_id="top"):
             gr.Markdown("## sourceqa\nAnswers are the articles' own sentences; each `[n]` cites a paragraph, checked "
                         "against its file. Click a marker or a source to read the article.", elem_id="intro")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
-from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -27,6 +28,9 @@ FROM_NOWHERE = "nowhere"
 # Pages and PDFs extracted lately, by name and content hash: the same bytes give the same text (the extractors are
 # pinned), so re-reading an unchanged file (each start, each check of a citation) costs a hash, not an extraction.
 CACHE_SIZE = 64
+# A text file is read up to this many bytes (at a line break): more than 1,000 paragraphs of any article (the default
+# cap per file), and about 2 s to cut into paragraphs. A larger file is a log or a dump; the rest of it is left out.
+MAX_TEXT_BYTES = 16 * 2**20
 _cache: OrderedDict[tuple[str, str], Extracted] = OrderedDict()
 _cache_lock = threading.Lock()
 
@@ -77,12 +81,13 @@ def extract(path: str | Path, data: bytes | None = None, name: str | None = None
     """Read a file (or `data`, bytes named `name`) as an article; Unreadable says why it cannot be."""
     path = Path(path)
     name = name or path.name
+    fmt = kind(name)
+    size = None
     if data is None:
         try:
-            data = path.read_bytes()
+            data, size = read_bounded(path) if fmt == "text" else (path.read_bytes(), None)
         except OSError as exc:
             raise Unreadable(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    fmt = kind(name)
     if fmt is None:
         raise Unreadable(f"{name}: only {SUFFIX_LIST} files are read")
     if not data.strip():
@@ -90,7 +95,11 @@ def extract(path: str | Path, data: bytes | None = None, name: str | None = None
     if fmt == "text":
         from qa.ingest.text import read_text
 
-        return read_text(data, name)
+        got = read_text(data, name)
+        if size is None:
+            return got
+        return replace(got, warnings=(*got.warnings, f"{name}: {size:,} bytes; only the first {len(data):,} are read (a "
+                                      "text file this big is a log or a dump, not an article: split it to index the rest)"))
     key = (name, hashlib.sha256(data).hexdigest())
     with _cache_lock:
         if key in _cache:
@@ -112,20 +121,40 @@ def extract(path: str | Path, data: bytes | None = None, name: str | None = None
     return got
 
 
+def read_bounded(path: Path, limit: int | None = None) -> tuple[bytes, int | None]:
+    """A text file's bytes, up to `limit` (MAX_TEXT_BYTES) cut at its last line break within it, and the file's size
+    when it was cut (else None): a 200 MB log is never read whole, and the same prefix is read at every start."""
+    limit = MAX_TEXT_BYTES if limit is None else limit
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+        if len(data) <= limit:
+            return data, None
+        size = os.fstat(handle.fileno()).st_size
+    cut = data.rfind(b"\n", 0, limit) + 1
+    if cut <= 0:  # no line break at all: cut before a UTF-8 character's continuation bytes
+        cut = limit
+        while cut > 0 and data[cut] & 0xC0 == 0x80:
+            cut -= 1
+    return data[:cut], max(size, limit + 1)
+
+
 def source_text(path: str | Path) -> str:
     """The text of a source file as every span refers to it: for a text file the file itself (UTF-8, a leading
     BOM removed, line ends kept); for HTML and PDF the text extracted from it, deterministically."""
     path = Path(path)
     if kind(path) in ("html", "pdf"):
         return extract(path).text
-    return path.read_bytes().decode("utf-8-sig")
-
+    return read_bounded(path)[0].decode("utf-8-sig")
 
 
 def clear_cache() -> None:
     """Forget the extracted pages and PDFs (a benchmark times real extractions)."""
     with _cache_lock:
         _cache.clear()
+    from qa.ingest import pdf
+
+    with pdf._layouts_lock:
+        pdf._layouts.clear()
 
 
 def body_key(text: str, body_start: int) -> str:
@@ -134,5 +163,20 @@ def body_key(text: str, body_start: int) -> str:
 
 
 def doc_id_for(folder: Path, path: Path) -> str:
-    """A file's article id: its path inside the folder, without the suffix, with '/' separators."""
+    """A file's article id when no other file shares it: its path inside the folder, without the suffix, with '/'
+    separators (see `doc_ids` for a folder's files together)."""
     return path.relative_to(folder).with_suffix("").as_posix()
+
+
+def doc_ids(folder: Path, paths: Iterable[Path]) -> dict[Path, str]:
+    """The article id of each file under `folder`, unique among them: its path without the suffix, or, for files
+    that would share one (`report.txt` and `report.md`), the path with its suffix (`report.txt`, `report.md`)."""
+    paths = list(paths)
+    ids = {p: doc_id_for(folder, p) for p in paths}
+    while True:  # a path with its suffix may equal another file's id without one ("a.md" and "a.md.txt"): repeat
+        counts = Counter(ids.values())
+        shared = [p for p in paths if counts[ids[p]] > 1 and ids[p] != p.relative_to(folder).as_posix()]
+        if not shared:
+            return ids
+        for p in shared:
+            ids[p] = p.relative_to(folder).as_posix()

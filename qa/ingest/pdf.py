@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -105,14 +108,21 @@ def _paragraphs(lines: list[Line | None]) -> list[list[str]]:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Lines of a paragraph as one: a word hyphenated at a line's end is joined again."""
-    text = lines[0]
+    """Lines of a paragraph as one: a word hyphenated at a line's end is joined again.
+
+    Linear in the paragraph's length: only the last two characters joined so far decide a join (searching the whole
+    growing text each time made a one-page PDF of 10,000 short lines take minutes).
+    """
+    pieces = [lines[0]]
+    tail = lines[0][-2:]
     for line in lines[1:]:
-        if _HYPHENATED.search(text) and line[:1].islower():
-            text = text[:-1] + line
+        if _HYPHENATED.search(tail) and line[:1].islower():
+            pieces[-1] = pieces[-1][:-1]  # the last piece is the previous line, which ends with the hyphen
         else:
-            text = f"{text} {line}"
-    return text
+            pieces.append(" ")
+        pieces.append(line)
+        tail = "".join(pieces[-3:])[-2:]
+    return "".join(pieces)
 
 
 def _continues(paragraph: list[str]) -> bool:
@@ -138,7 +148,7 @@ def _info_author(reader) -> str | None:
     return _SPACES.sub(" ", str(author or "")).strip() or None
 
 
-def _open(data: bytes, name: str):
+def _open(data: bytes):
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
@@ -148,33 +158,60 @@ def _open(data: bytes, name: str):
         except Exception:
             opened = 0
         if not opened:
-            raise Unreadable(f"{name}: is encrypted (password-protected): save a copy without the password to include it")
+            raise Unreadable("is encrypted (password-protected): save a copy without the password to include it")
     return reader
 
 
-def read_pdf(data: bytes, name: str) -> Extracted:
-    """A PDF's text as paragraphs separated by blank lines, with the offset where each page starts."""
-    warnings: list[str] = []
+@dataclass(frozen=True)
+class Layout:
+    """What a PDF's bytes give whatever the file is called: its text, page offsets, info title and author, page
+    count and the pages without text; or `problem`, why it cannot be read."""
+
+    text: str = ""
+    pages: tuple[int, ...] = ()
+    title: str | None = None
+    author: str | None = None
+    total: int = 0
+    blank: tuple[int, ...] = ()
+    problem: str | None = None
+
+
+# Layouts read lately, by content hash: an upload is checked, then indexed under its saved name, from one extraction.
+LAYOUT_CACHE = 8
+_layouts: OrderedDict[str, Layout] = OrderedDict()
+_layouts_lock = threading.Lock()
+
+
+def layout(data: bytes) -> Layout:
+    """The text layer of a PDF as paragraphs separated by blank lines, with the offset where each page starts."""
+    key = hashlib.sha256(data).hexdigest()
+    with _layouts_lock:
+        if key in _layouts:
+            _layouts.move_to_end(key)
+            return _layouts[key]
+    got = _read_layout(data)
+    with _layouts_lock:
+        _layouts[key] = got
+        while len(_layouts) > LAYOUT_CACHE:
+            _layouts.popitem(last=False)
+    return got
+
+
+def _read_layout(data: bytes) -> Layout:
     # pypdf logs a warning for every quirk of a file it reads anyway ("EOF marker not found", duplicate keys); the
     # faces quiet it (qa/runtime.py): what a reader can act on is our own one-line warning, or the refusal.
     try:
-        reader = _open(data, name)
+        reader = _open(data)
         total = len(reader.pages)
         pages = [_page_lines(reader.pages[i]) for i in range(min(total, MAX_PAGES))]
         title, author = _info_title(reader), _info_author(reader)
-    except Unreadable:
-        raise
+    except Unreadable as exc:
+        return Layout(problem=str(exc))
     except Exception as exc:
-        raise Unreadable(f"{name}: is not a readable PDF ({type(exc).__name__}: {str(exc)[:80]})") from None
+        return Layout(problem=f"is not a readable PDF ({type(exc).__name__}: {str(exc)[:80]})")
     if not any(any(lines) for lines in pages):
-        raise Unreadable(f"{name}: {NO_TEXT}")
-    if total > MAX_PAGES:
-        warnings.append(f"{name}: {total:,} pages; only the first {MAX_PAGES:,} are read and {total - MAX_PAGES:,} left "
-                        "out (a PDF this long is a book or a report: split it into articles to index the rest)")
-    blank = [i + 1 for i, lines in enumerate(pages) if not any(lines)]
-    if blank:
-        warnings.append(f"{name}: page(s) {', '.join(map(str, blank[:10]))}{' …' if len(blank) > 10 else ''} "
-                        f"have {NO_TEXT}; left out")
+        return Layout(problem=NO_TEXT)
+    blank = tuple(i + 1 for i, lines in enumerate(pages) if not any(lines))
     _drop_furniture(pages)
     paragraphs: list[list[str]] = []
     starts: list[int] = []  # for each page, the paragraph index at which it starts
@@ -192,6 +229,20 @@ def read_pdf(data: bytes, name: str) -> Extracted:
         offsets.append(pos)
         pos += len(t) + 2
     page_starts = tuple(offsets[i] if i < len(offsets) else pos for i in starts)
-    text = "\n\n".join(texts) + "\n"
-    fields = {"title": title, "author": author}
-    return complete(text, name, fields, fmt="pdf", pages=page_starts, warnings=warnings)
+    return Layout("\n\n".join(texts) + "\n", page_starts, title, author, total, blank)
+
+
+def read_pdf(data: bytes, name: str) -> Extracted:
+    """A PDF's text as paragraphs separated by blank lines, with the offset where each page starts."""
+    got = layout(data)
+    if got.problem:
+        raise Unreadable(f"{name}: {got.problem}")
+    warnings: list[str] = []
+    if got.total > MAX_PAGES:
+        warnings.append(f"{name}: {got.total:,} pages; only the first {MAX_PAGES:,} are read and {got.total - MAX_PAGES:,} "
+                        "left out (a PDF this long is a book or a report: split it into articles to index the rest)")
+    if got.blank:
+        warnings.append(f"{name}: page(s) {', '.join(map(str, got.blank[:10]))}{' …' if len(got.blank) > 10 else ''} "
+                        f"have {NO_TEXT}; left out")
+    fields = {"title": got.title, "author": got.author}
+    return complete(got.text, name, fields, fmt="pdf", pages=got.pages, warnings=warnings)

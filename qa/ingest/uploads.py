@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.files import atomic_write, slug
-from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, doc_id_for, extract
+from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, extract
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -64,17 +64,31 @@ def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload
     key = body_key(got.text, got.body_start)
     if key in known:
         return Upload(display, None, UploadStatus.DUPLICATE, f"{display}: the same text is already in the library; not added again")
-    target = folder / safe_filename(display)
-    stem, suffix = target.stem, target.suffix
-    i = 2
-    while target.exists():
+    target = _unused(folder, safe_filename(display))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # Written to disk before indexing: a crash in between loses nothing, the next start indexes it.
+        atomic_write(target, data)
+    except OSError as exc:
+        return Upload(display, None, UploadStatus.REJECTED,
+                      f"{display}: cannot be saved in the corpus folder {folder} ({exc.strerror or type(exc).__name__}): "
+                      "make the folder writable, or start the app with --corpus DIR on one that is")
+    known.add(key)
+    # What reading it had to leave out ("4,700 pages left out") is said here, where the uploader reads.
+    notes = "".join(f"; {w.removeprefix(display + ': ')}" for w in got.warnings)
+    return Upload(display, target.name, UploadStatus.ADDED, f"{display}: saved as {target.name}{notes}")
+
+
+def _unused(folder: Path, name: str) -> Path:
+    """`folder / name`, or `stem-2.suffix`, `stem-3.suffix`… : the first whose stem no file in the folder has, whatever
+    its suffix (`report.md` beside `report.txt` would otherwise share its article id)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    taken = {p.stem for p in folder.iterdir()} if folder.is_dir() else set()
+    target, i = folder / name, 2
+    while target.stem in taken:
         target = folder / f"{stem}-{i}{suffix}"
         i += 1
-    folder.mkdir(parents=True, exist_ok=True)
-    # Written to disk before indexing: a crash in between loses nothing, the next start indexes it.
-    atomic_write(target, data)
-    known.add(key)
-    return Upload(display, target.name, UploadStatus.ADDED, f"{display}: saved as {target.name}")
+    return target
 
 
 def indexed(upload: Upload, articles: Iterable[Any], folder: Path) -> Upload:
@@ -82,8 +96,8 @@ def indexed(upload: Upload, articles: Iterable[Any], folder: Path) -> Upload:
     of the corpus `folder`), and a warning when nothing of it is."""
     if upload.status != UploadStatus.ADDED or upload.saved_as is None:
         return upload
-    doc_id = doc_id_for(folder, folder / upload.saved_as)
-    chunk = next((c for c in articles if c.article.doc_id == doc_id), None)
+    saved = (folder / upload.saved_as).resolve()
+    chunk = next((c for c in articles if Path(c.article.path) == saved), None)
     count = len(chunk.passages) if chunk else 0
     message = upload.message
     if count == 0:

@@ -74,11 +74,12 @@ def _card(c: Citation) -> dict[str, object]:
             "marks": [c.text[a:b].strip() for a, b in c.highlights]}
 
 
-def source_cards(answer: Answer | None, turn: int) -> str:
-    """The sources of the last answer as cards; a click on one opens the article at the cited paragraph."""
+def source_cards(answer: Answer | None, turn: int, offset: int = 0) -> str:
+    """The sources of the last answer as cards, labelled [offset + n] as its markers are; a click on one opens the
+    article at the cited paragraph."""
     if answer is None or not answer.citations:
         return empty_panel("Sources", SOURCES_HINT)
-    return str(render("panels/sources.html", weak=answer.status not in ANSWER_STATUSES, turn=turn,
+    return str(render("panels/sources.html", weak=answer.status not in ANSWER_STATUSES, turn=turn, offset=offset,
                       cards=[_card(c) for c in answer.citations], score_tip=SCORE_TIP, score_label=SCORE_LABEL))
 
 
@@ -87,23 +88,25 @@ def empty_panel(title: str, hint: str) -> str:
     return str(render("panels/empty.html", title=title, hint=hint))
 
 
-def _note(citation: Citation, check: Verification) -> dict[str, object]:
-    """What the verification note says of a citation checked against its file."""
+def _note(citation: Citation, check: Verification, offset: int = 0) -> dict[str, object]:
+    """What the verification note says of a citation checked against its file (its marker as the chat shows it)."""
     name = Path(citation.path).name
     extracted = Path(name).suffix.lower() in (".html", ".htm", ".pdf")
-    return {"ok": check.ok, "marker": citation.marker, "label": citation.label,
+    return {"ok": check.ok, "marker": offset + citation.marker, "label": citation.label,
             "start": citation.start, "end": citation.end, "name": name, "problems": check.problems,
             "source": "the text extracted from " if extracted else "",
             "how": "extracted again from the file" if extracted else "re-read from the file"}
 
 
-def verification_note(citation: Citation, check: Verification) -> str:
+def verification_note(citation: Citation, check: Verification, offset: int = 0) -> str:
     """Says whether the cited text was found again, unchanged, at its place in the source file."""
-    return str(render("panels/verification.html", note=_note(citation, check)))
+    return str(render("panels/verification.html", note=_note(citation, check, offset)))
 
 
-def article_view(chunk: ArticleView, citation: Citation | None = None, check: Verification | None = None) -> str:
-    """The whole cleaned article with numbered paragraphs; the cited one highlighted, its sentences marked."""
+def article_view(chunk: ArticleView, citation: Citation | None = None, check: Verification | None = None,
+                 offset: int = 0) -> str:
+    """The whole cleaned article with numbered paragraphs; the cited one highlighted, its sentences marked (the
+    citation's marker shown as [offset + n], as in the chat)."""
     a = chunk.article
     meta = " · ".join(x for x in (a.publisher or "unknown publisher", a.date or "undated", a.author and f"by {a.author}") if x)
     facts = f"{len(chunk.passages)} paragraphs · {len(chunk.boilerplate)} boilerplate paragraphs dropped · file {Path(a.path).name}"
@@ -114,7 +117,7 @@ def article_view(chunk: ArticleView, citation: Citation | None = None, check: Ve
                            "section": p.section if p.section and p.section != section else "",
                            "pieces": pieces(p.text, citation.highlights if cited and citation else ())})
         section = p.section
-    note = _note(citation, check) if citation is not None and check is not None else None
+    note = _note(citation, check, offset) if citation is not None and check is not None else None
     return str(render("panels/article.html", article=a, meta=meta, facts=facts, cited=citation is not None,
                       note=note, paragraphs=paragraphs))
 

@@ -189,6 +189,11 @@ def test_benchmark_tab_speaks_plainly_with_a_tooltip_per_measure_and_charts_that
     heads.nth(1).focus()
     expect(page.locator("#sqa-tip")).to_contain_text("top 3")
     expect(page.locator("#bench-latency")).to_contain_text("Reading the question")
+    # Every measure in words, none by its key in the report (first_passage, partial…).
+    for row in table.locator("tbody th").all():
+        words = row.locator("[data-tip]").inner_text()
+        assert "_" not in words and words[:1].isupper(), words
+    expect(page.locator("#bench-intro")).not_to_contain_text("about a minute")  # a run takes 20 to 30 s
     # Chart labels never overlap one another, and nothing is wider than the window.
     for chart in ("#bench-metrics-bars", "#bench-latency-bars"):
         page.locator(chart).scroll_into_view_if_needed()
@@ -207,6 +212,50 @@ def test_benchmark_tab_speaks_plainly_with_a_tooltip_per_measure_and_charts_that
         # Every column in sight: the table does not scroll sideways.
         assert page.locator(t).evaluate("e => e.scrollWidth - e.clientWidth") <= 1, t
     watched.shot(f"ui-benchmark-{view.name}", full_page=True)
+
+
+def test_a_run_under_way_says_so_from_the_start_and_a_second_run_is_a_calm_notice(page_in, web_app, bench_report,
+                                                                                  browser, monkeypatch, capfd):
+    import threading
+
+    from playwright.sync_api import expect
+
+    from webui.benchtab import BenchRunner
+
+    watched, view = page_in
+    gate = threading.Event()
+    # The run holds at its start (the runner's own first step has been said) until the checks below are done.
+    monkeypatch.setattr(BenchRunner, "_run_process", lambda self, progress: gate.wait(120))
+    page = watched.open(web_app.url)
+    page.get_by_role("tab", name="Benchmark").click()
+    expect(page.locator("#bench-metrics")).to_be_visible()
+    other = browser.new_context(viewport={"width": view.width, "height": view.height}, color_scheme=view.scheme)
+    second = other.new_page()
+    console: list[str] = []
+    second.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    try:
+        page.locator("#bench-run").click()
+        summary = page.locator("#bench-summary")
+        expect(summary).to_contain_text("Starting the benchmark's own process")  # words at once, not "processing"
+        head = summary.locator(".sqa-panel-head")
+        expect(head).to_have_text("Running the benchmark…")
+        shown = head.evaluate("e => { let o = 1; for (; e; e = e.parentElement) o *= +getComputedStyle(e).opacity; return o; }")
+        assert shown > 0.99 and contrast(head) >= MIN_CONTRAST, (shown, contrast(head))
+        # Run from a second page while this one runs: its progress, said calmly, and no error.
+        second.goto(web_app.url, wait_until="load")
+        expect(second.locator("#status .sqa-ready")).to_be_visible()
+        second.get_by_role("tab", name="Benchmark").click()
+        second.locator("#bench-run").click()
+        notice = second.locator("#bench-summary .sqa-busy")
+        expect(notice).to_contain_text("A benchmark run is in progress: starting the benchmark's own process")
+        expect(second.locator("#bench-run")).to_be_enabled()
+        expect(second.locator(".toast-body")).to_have_count(0)
+        assert console == []
+    finally:
+        gate.set()
+        other.close()
+    expect(page.locator("#bench-run")).to_be_enabled()
+    assert "Traceback" not in capfd.readouterr().err
 
 
 # --- axe-core, and the screenshots of each tab ----------------------------------------------------------------

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
 
 from qa import Answer, Citation, Engine, Status
+from qa.ingest import FIELDS, FROM_METADATA, FROM_NAME, FROM_NOWHERE, FROM_TEXT
 from qa.types import ArticleView, Upload, Verification
 from webui.templating import render, render_string
 
@@ -32,6 +34,9 @@ STARTING, READY, FAILED = Phase.STARTING, Phase.READY, Phase.FAILED
 # An upload's outcome, as the report's icon.
 ICONS = {"added": "✓", "duplicate": "=", "rejected": "✗", "empty": "!"}
 EXCERPT_CHARS = 280
+# Where most of the library's metadata came from, as the line above its table says it.
+ORIGIN_WORDS = {FROM_METADATA: "each file's metadata (front matter, meta tags, PDF info)",
+                FROM_TEXT: "each article's text (its first line, byline or dateline)", FROM_NAME: "the file names"}
 
 
 def sentence(text: str) -> str:
@@ -122,13 +127,27 @@ def article_view(chunk: ArticleView, citation: Citation | None = None, check: Ve
                       note=note, paragraphs=paragraphs))
 
 
+def usual_origin(chunks: Sequence[ArticleView]) -> str:
+    """Where most of the library's titles, publishers, dates and authors came from (FROM_METADATA when none is known)."""
+    counts = Counter(how for c in chunks for key in FIELDS if (how := c.article.origins.get(key)) not in (None, FROM_NOWHERE))
+    return counts.most_common(1)[0][0] if counts else FROM_METADATA
+
+
 def library_table(chunks: Sequence[ArticleView]) -> str:
-    """The library's articles: title, publisher, date, author (each with its origin), paragraphs, boilerplate dropped."""
+    """The library's articles: title, publisher, date, author, paragraphs, boilerplate dropped.
+
+    Where the metadata came from is said once, above the table, for most of it; a cell says so only where it differs
+    ("from text", "from file name"); a missing field reads "not given" (or "undated"), with no origin.
+    """
     if not chunks:
         return empty_panel("Library", f"No articles yet: add {Engine.FORMATS} files below.")
+    usual = usual_origin(chunks)
     rows = [{"article": c.article, "file": Path(c.article.path).name, "paragraphs": len(c.passages),
-             "dropped": len(c.boilerplate)} for c in chunks]
-    return str(render("panels/library.html", rows=rows, total=sum(len(c.passages) for c in chunks)))
+             "dropped": len(c.boilerplate),
+             "origins": {k: how for k, how in c.article.origins.items() if how not in (usual, FROM_NOWHERE)}}
+            for c in chunks]
+    return str(render("panels/library.html", rows=rows, total=sum(len(c.passages) for c in chunks),
+                      usual=ORIGIN_WORDS.get(usual, usual)))
 
 
 def upload_report(results: Sequence[Upload], summary: str | None, notice: str | None = None) -> str:

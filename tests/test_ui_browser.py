@@ -6,19 +6,16 @@ Set SOURCEQA_DOCS_SCREENSHOTS=1 to also write the screenshots of each tab into d
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from pathlib import Path
 
 import pytest
-from browsing import AXE, VIEWS, answer, ask, missing
+from browsing import DOCS, VIEWS, answer, ask, axe_problems, small_png
 from conftest import ROOT
 
 from qa import bench
 from qa.bench.queries import load_queries
 
-DOCS = ROOT / "docs"
 # Contrast WCAG AA asks of body text.
 MIN_CONTRAST = 4.5
 
@@ -259,26 +256,6 @@ def test_a_run_under_way_says_so_from_the_start_and_a_second_run_is_a_calm_notic
 
 
 # --- axe-core, and the screenshots of each tab ----------------------------------------------------------------
-def axe_problems(page: object) -> list[str]:
-    """Serious and critical axe-core violations on the page, one line each."""
-    if not AXE.is_file():
-        missing(AXE, "run `npm ci` in the project folder to install axe-core for the accessibility test")
-    if not page.evaluate("() => !!window.axe"):
-        page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                           ".map(v => ({id: v.id, impact: v.impact, help: v.help, "
-                           "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))")
-    return [json.dumps(v) for v in result if v["impact"] in ("serious", "critical")]
-
-
-def small_png(source: Path, target: Path) -> None:
-    """A screenshot in 256 colours (text stays sharp; the file is a fraction of the size) for docs/."""
-    from PIL import Image
-
-    with Image.open(source) as image:
-        image.convert("RGB").quantize(colors=256).save(target, optimize=True)
-
-
 def test_each_tab_passes_axe_and_is_photographed(page_in, web_app, bench_report):
     from playwright.sync_api import expect
 

@@ -1,8 +1,9 @@
 // js_on_load of a hidden gr.HTML: a click on an [n] link in the chat, a source card or a library title becomes
 // a Python event ("cite" or "open_article"); so does a click on a settings chip ("clear_setting"). The same script
 // copies an answer, scrolls back from the article to its marker, shows the cited sentence over a hovered or focused
-// marker, gives chat messages an aria-label of their text, and keeps the newest question in view. Listening on the document (capture phase) also
-// covers messages and cards rendered later, and cancels a link's navigation before the chat's own handlers see it.
+// marker, gives chat messages an aria-label of their text, and keeps the newest question in view. Listening on the
+// document (capture phase) also covers messages and cards rendered later, and cancels a link's navigation before the
+// chat's own handlers see it.
 // Gradio runs this as the body of a function given `element` and `trigger`; event names appear quoted, as it requires.
 const doc = document;
 const tip = doc.getElementById('sqa-tip') || Object.assign(doc.body.appendChild(doc.createElement('div')),
@@ -98,8 +99,8 @@ const relabel = () => {
 // The newest question and the start of its answer in view: when a question is sent, when its answer replaces the
 // pending reply, and when a reload draws the stored conversation. On a wide screen the chat is a box of its own that
 // scrolls (Gradio's autoscroll, off, would pin its bottom: the end of a long answer); on a phone the page scrolls,
-// and only when the question or the start of its answer is out of sight. Messages render in steps, so the question is kept at the top while
-// the chat's content settles, until the reader scrolls.
+// and only when the question or the start of its answer is out of sight. Messages render in steps, so the question
+// is kept at the top while the chat's content settles, until the reader scrolls, taps or clicks.
 const follow = {seen: '', row: null, until: 0};
 const ANSWER_START = 64;  // px of the answer below its question that should be in sight too
 const align = () => {
@@ -143,7 +144,8 @@ if (window.sqaListeners) {
   window.sqaObserver.disconnect();
 }
 window.sqaListeners = [['click', route], ['keydown', key], ['mouseover', over], ['mouseout', out],
-                       ['focusin', over], ['focusout', out], ['wheel', stopFollowing], ['touchmove', stopFollowing]];
+                       ['focusin', over], ['focusout', out], ['wheel', stopFollowing], ['touchmove', stopFollowing],
+                       ['pointerdown', stopFollowing]];
 for (const [name, fn] of window.sqaListeners) doc.addEventListener(name, fn, true);
 window.sqaObserver = observer;
 observer.observe(doc.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
 ARTIFACTS = ROOT / "test-artifacts"
 # axe-core from npm (package.json; `npm ci` installs it), injected into the page by the accessibility test.
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# Where SOURCEQA_DOCS_SCREENSHOTS=1 saves the screenshots the README shows.
+DOCS = ROOT / "docs"
 # Upper bound for the page to catch up (each wait ends as soon as its condition holds; CPUs here are shared).
 WAIT_MS = 60_000
 
@@ -112,3 +115,23 @@ def answer(page: object, question: str = WHY) -> None:
 
     ask(page, question)
     expect(page.locator("#sources .sqa-card").first).to_be_visible()
+
+
+def axe_problems(page: object) -> list[str]:
+    """Serious and critical axe-core violations on the page, one line each."""
+    if not AXE.is_file():
+        missing(AXE, "run `npm ci` in the project folder to install axe-core for the accessibility test")
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                           ".map(v => ({id: v.id, impact: v.impact, help: v.help, "
+                           "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))")
+    return [json.dumps(v) for v in result if v["impact"] in ("serious", "critical")]
+
+
+def small_png(source: Path, target: Path) -> None:
+    """A screenshot in 256 colours (text stays sharp; the file is a fraction of the size) for docs/."""
+    from PIL import Image
+
+    with Image.open(source) as image:
+        image.convert("RGB").quantize(colors=256).save(target, optimize=True)

@@ -17,6 +17,21 @@ COMMENTS = ("Great article, thanks for covering this at last!", "I live near the
 FOOTER = ("© 2025 Riverton Media Group. All rights reserved.", "Privacy policy", "Terms of use", "Contact us")
 CHROME = NAV[1:] + (AD,) + RELATED + COMMENTS + FOOTER
 RUNNING_HEADER = "The Riverton Daily - Harbour Report"
+# A text file with no front matter: its title, a byline with a desk, and a "Related … | Most read" line among its prose.
+CLINICS_TXT = (
+    "Meridian Clinics Add Night Hours\n"
+    "By Amina Rahman, Health Desk, The Coastal Ledger, March 14, 2025\n\n"
+    "The Meridian clinic network will keep six of its clinics open until midnight from April, its director said on "
+    "Thursday, after waiting times doubled over the winter.\n\n"
+    "Related: Harbour fees rise again as ferry traffic falls | Most read this week\n\n"
+    "Nurses at the six clinics voted last month to accept the longer shifts in return for a pay rise of eight percent.\n"
+)
+# A PDF's two pages with no title line and no title in its metadata: its first paragraph is prose, not a title.
+CLINICS_REPORT = [
+    ["The Meridian clinic network treated 214,000 patients in 2024, an increase of a fifth on the year before, its "
+     "annual report says, most of them in the three coastal towns."],
+    ["The network plans two new clinics in the hill villages, where the nearest doctor is now an hour's drive away."],
+]
 
 
 def news_page(title: str, paragraphs: Sequence[str | tuple[str, str]], *, publisher: str | None = "Riverton Daily",

@@ -7,7 +7,17 @@ import logging
 from pathlib import Path
 
 import pytest
-from documents import CHROME, RUNNING_HEADER, encrypted_pdf, long_pdf, news_page, pdf_pages, scanned_pdf
+from documents import (
+    CHROME,
+    CLINICS_REPORT,
+    CLINICS_TXT,
+    RUNNING_HEADER,
+    encrypted_pdf,
+    long_pdf,
+    news_page,
+    pdf_pages,
+    scanned_pdf,
+)
 from helpers import assert_well_formed, write
 
 from qa import Engine, Settings, open_engine, verify
@@ -150,6 +160,26 @@ def test_a_dateline_or_byline_gives_the_metadata_and_front_matter_wins(tmp_path)
     assert [p.text for p in chunk_article(tides).passages] == TIDES.strip().split("\n\n")[2:]  # dateline dropped
 
 
+def test_a_text_opening_with_its_title_and_a_byline_gives_publisher_and_date_and_related_links_are_boilerplate(tmp_path):
+    write(tmp_path, "clinics.txt", CLINICS_TXT)
+    article = load_corpus(tmp_path).articles[0]
+    assert (article.title, article.publisher, article.date, article.author) == (
+        "Meridian Clinics Add Night Hours", "The Coastal Ledger", "2025-03-14", "Amina Rahman")
+    assert set(article.origins.values()) == {"text"}
+    chunk = chunk_article(article)
+    assert [p.text[:15] for p in chunk.passages] == ["The Meridian cl", "Nurses at the s"]
+    assert any("Most read this week" in b.text for b in chunk.boilerplate)
+
+
+def test_a_pdf_without_a_title_takes_its_first_heading_line_else_its_file_name(tmp_path):
+    write(tmp_path, "meridian-report.pdf", pdf_pages(CLINICS_REPORT))
+    write(tmp_path, "annual.pdf", pdf_pages([["Meridian Clinics Annual Review", *CLINICS_REPORT[0]], CLINICS_REPORT[1]]))
+    articles = {a.doc_id: a for a in load_corpus(tmp_path).articles}
+    untitled, headed = articles["meridian-report"], articles["annual"]
+    assert (untitled.title, untitled.origins["title"]) == ("meridian-report", "file name")  # not its first paragraph
+    assert (headed.title, headed.origins["title"]) == ("Meridian Clinics Annual Review", "text")
+
+
 @pytest.mark.parametrize("line, expected", [
     ("Coastal Ledger, 2024-03-14", ("Coastal Ledger", "2024-03-14", None)),
     ("By Daniel Okafor | Riverton Daily | March 3, 2025", ("Riverton Daily", "2025-03-03", "Daniel Okafor")),
@@ -157,6 +187,7 @@ def test_a_dateline_or_byline_gives_the_metadata_and_front_matter_wins(tmp_path)
     ("Published: Monday, 3 March 2025 · The Harbour Times", ("The Harbour Times", "2025-03-03", None)),
     ("March 2025", (None, "2025-03", None)),
     ("WASHINGTON, March 3, 2025", (None, "2025-03-03", None)),
+    ("By Amina Rahman, Health Desk, The Coastal Ledger, March 14, 2025", ("The Coastal Ledger", "2025-03-14", "Amina Rahman")),
 ])
 def test_byline_and_dateline_forms(line, expected):
     got = read_line(line)
@@ -281,7 +312,12 @@ def test_the_library_says_where_metadata_came_from_and_the_article_view_gives_pa
     write(tmp_path, "lighthouse.pdf", pdf_pages(LIGHTHOUSE))
     lighthouse, tides = (chunk_article(a) for a in load_corpus(tmp_path).articles)
     table = render.library_table([lighthouse, tides])
-    assert "<th>Author</th>" in table and "from text" in table and "nowhere" in table
+    # Said once above the table where most of it came from, in a cell only where it differs; a missing author reads
+    # "not given", never "– nowhere".
+    assert "<th>Author</th>" in table and "nowhere" not in table and "not given" in table
+    assert table.count("from text") + table.count("from file name") == sum(
+        1 for c in (lighthouse, tides) for how in c.article.origins.values() if how not in ("nowhere", render.usual_origin(
+            [lighthouse, tides])))
     view = render.article_view(lighthouse)
     assert [f"p. {p.page}, ¶{p.n}" in view for p in lighthouse.passages] == [True, True, True]
     assert "p. 2, ¶3" in view and "¶1</span>" in render.article_view(tides)

@@ -6,19 +6,16 @@ Set SOURCEQA_DOCS_SCREENSHOTS=1 to also write the screenshots of each tab into d
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from pathlib import Path
 
 import pytest
-from browsing import AXE, VIEWS, answer, ask, missing
+from browsing import DOCS, VIEWS, answer, ask, axe_problems, small_png
 from conftest import ROOT
 
 from qa import bench
 from qa.bench.queries import load_queries
 
-DOCS = ROOT / "docs"
 # Contrast WCAG AA asks of body text.
 MIN_CONTRAST = 4.5
 
@@ -189,6 +186,11 @@ def test_benchmark_tab_speaks_plainly_with_a_tooltip_per_measure_and_charts_that
     heads.nth(1).focus()
     expect(page.locator("#sqa-tip")).to_contain_text("top 3")
     expect(page.locator("#bench-latency")).to_contain_text("Reading the question")
+    # Every measure in words, none by its key in the report (first_passage, partial…).
+    for row in table.locator("tbody th").all():
+        words = row.locator("[data-tip]").inner_text()
+        assert "_" not in words and words[:1].isupper(), words
+    expect(page.locator("#bench-intro")).not_to_contain_text("about a minute")  # a run takes 20 to 30 s
     # Chart labels never overlap one another, and nothing is wider than the window.
     for chart in ("#bench-metrics-bars", "#bench-latency-bars"):
         page.locator(chart).scroll_into_view_if_needed()
@@ -209,27 +211,51 @@ def test_benchmark_tab_speaks_plainly_with_a_tooltip_per_measure_and_charts_that
     watched.shot(f"ui-benchmark-{view.name}", full_page=True)
 
 
+def test_a_run_under_way_says_so_from_the_start_and_a_second_run_is_a_calm_notice(page_in, web_app, bench_report,
+                                                                                  browser, monkeypatch, capfd):
+    import threading
+
+    from playwright.sync_api import expect
+
+    from webui.benchtab import BenchRunner
+
+    watched, view = page_in
+    gate = threading.Event()
+    # The run holds at its start (the runner's own first step has been said) until the checks below are done.
+    monkeypatch.setattr(BenchRunner, "_run_process", lambda self, progress: gate.wait(120))
+    page = watched.open(web_app.url)
+    page.get_by_role("tab", name="Benchmark").click()
+    expect(page.locator("#bench-metrics")).to_be_visible()
+    other = browser.new_context(viewport={"width": view.width, "height": view.height}, color_scheme=view.scheme)
+    second = other.new_page()
+    console: list[str] = []
+    second.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    try:
+        page.locator("#bench-run").click()
+        summary = page.locator("#bench-summary")
+        expect(summary).to_contain_text("Starting the benchmark's own process")  # words at once, not "processing"
+        head = summary.locator(".sqa-panel-head")
+        expect(head).to_have_text("Running the benchmark…")
+        shown = head.evaluate("e => { let o = 1; for (; e; e = e.parentElement) o *= +getComputedStyle(e).opacity; return o; }")
+        assert shown > 0.99 and contrast(head) >= MIN_CONTRAST, (shown, contrast(head))
+        # Run from a second page while this one runs: its progress, said calmly, and no error.
+        second.goto(web_app.url, wait_until="load")
+        expect(second.locator("#status .sqa-ready")).to_be_visible()
+        second.get_by_role("tab", name="Benchmark").click()
+        second.locator("#bench-run").click()
+        notice = second.locator("#bench-summary .sqa-busy")
+        expect(notice).to_contain_text("A benchmark run is in progress: starting the benchmark's own process")
+        expect(second.locator("#bench-run")).to_be_enabled()
+        expect(second.locator(".toast-body")).to_have_count(0)
+        assert console == []
+    finally:
+        gate.set()
+        other.close()
+    expect(page.locator("#bench-run")).to_be_enabled()
+    assert "Traceback" not in capfd.readouterr().err
+
+
 # --- axe-core, and the screenshots of each tab ----------------------------------------------------------------
-def axe_problems(page: object) -> list[str]:
-    """Serious and critical axe-core violations on the page, one line each."""
-    if not AXE.is_file():
-        missing(AXE, "run `npm ci` in the project folder to install axe-core for the accessibility test")
-    if not page.evaluate("() => !!window.axe"):
-        page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                           ".map(v => ({id: v.id, impact: v.impact, help: v.help, "
-                           "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))")
-    return [json.dumps(v) for v in result if v["impact"] in ("serious", "critical")]
-
-
-def small_png(source: Path, target: Path) -> None:
-    """A screenshot in 256 colours (text stays sharp; the file is a fraction of the size) for docs/."""
-    from PIL import Image
-
-    with Image.open(source) as image:
-        image.convert("RGB").quantize(colors=256).save(target, optimize=True)
-
-
 def test_each_tab_passes_axe_and_is_photographed(page_in, web_app, bench_report):
     from playwright.sync_api import expect
 

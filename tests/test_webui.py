@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -58,7 +59,7 @@ def test_answer_and_refusal_messages_escape_article_text():
     for piece in own:
         bare = bare.replace(piece, "")
     assert_inert(bare, markdown=True)
-    assert msg.startswith("Falcons cross the sea &lt;script&gt;") and "every spring\\. [[1]](#cite-3-1 \"Falcons" in msg
+    assert msg.startswith("Falcons cross the sea &lt;script&gt;") and "every spring\\.&nbsp;[[1]](#cite-3-1 \"Falcons" in msg
     assert "\\[1\\] Title &lt;script&gt;" in msg and "&lt;b&gt;Pub&lt;/b&gt; · 2020 · ¶1" in msg
     refusal = chat.answer_message(Answer("q", "not_in_sources", (), (c,), message="nothing"), turn=0)
     assert_inert(refusal.replace('<div class="sqa-nis">', "").replace("</div>", "").replace("[[1]](#cite-0-1)", ""), markdown=True)
@@ -151,12 +152,29 @@ def test_backend_failure_is_shown_not_hidden_in_a_thread(encoder, tmp_path):
         backend.engine()
 
 
+def test_markers_number_on_through_the_conversation_so_no_number_cites_two_things():
+    c = citation()
+    first = Answer("q1", "answered", (AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0),), (c, c, c))
+    refused = Answer("q2", "invalid", (), (), message="empty")
+    second = Answer("q3", "answered", (AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0),),
+                    (c, dataclasses.replace(c, marker=2)))
+    assert chat.offsets([first, refused, second]) == [0, 3, 3] and chat.next_offset([first, refused, second]) == 5
+    msg = chat.answer_message(second, turn=2, offset=3)
+    assert "[[4]](#cite-2-1 " in msg and "\\[4\\] Title" in msg and "\\[5\\] Title" in msg and "[[1]]" not in msg
+    cards = render.source_cards(second, 2, 3)
+    assert '<span class="sqa-marker">[4]</span>' in cards and 'data-cite="2-1"' in cards and "[1]" not in cards
+    assert '<span class="sqa-marker">[5]</span>' in cards and 'data-cite="2-2"' in cards
+    assert "[[4]](#cite-2-1)" in chat.answer_message(Answer("q", "not_in_sources", (), (c,), message="-"), 2, 3)
+    assert "Verified: [4] ¶1" in render.verification_note(c, Verification(c.passage_id, c.path), offset=3)
+
+
 def test_partial_answers_read_as_answers_with_a_note_and_unknown_statuses_as_refusals():
     c = citation(text="Falcons cross the sea.")
     sentence = AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 1.0)
     partial = chat.answer_message(Answer("q", "partial", (sentence,), (c,), message="The articles mention X but not Y."), 0)
-    assert "Falcons cross the sea\\. [[1]](#cite-0-1" in partial
+    assert "Falcons cross the sea\\.&nbsp;[[1]](#cite-0-1" in partial
     assert '<div class="sqa-partial">' in partial and "The articles mention X but not Y\\." in partial
+    assert partial.index("Partly answered") < partial.index("Falcons")  # what the articles lack comes first
     assert "sqa-weak-head" not in render.source_cards(Answer("q", "partial", (sentence,), (c,)), 0)
     unknown = chat.answer_message(Answer("q", "someday", (), (c,), message="?"), 0)
     assert unknown.startswith('<div class="sqa-nis">') and "Not in the sources" in unknown

@@ -67,11 +67,14 @@ class BenchRunner:
         """
         self.backend.engine()  # NotReady while the index is being prepared
         if not self._lock.acquire(blocking=False):
-            stage, done, total = self._progress or ("starting", 0, 0)
+            stage, done, total = self._progress or ("starting", 0, 1)
             raise Busy(f"a benchmark is already running ({stage}, {done}/{total}), perhaps started from another "
-                       "page: its report appears here when it finishes")
+                       "page: its report appears in this tab when it finishes")
         try:
-            self._progress = ("starting", 0, 0)
+            # Said at once: the run's own process takes seconds to start and to open the model and the index.
+            self._progress = ("starting the benchmark's own process", 0, 1)
+            if progress is not None:
+                progress(*self._progress)
             self._run_process(progress)
             return self.view()
         finally:
@@ -131,9 +134,15 @@ class BenchTab:
         return gr.Button(value=RUNNING_LABEL, interactive=False), render_bench.starting()
 
     def run(self, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        """Run the benchmark with a progress bar, then show its report."""
+        """Run the benchmark with a progress bar, then show its report.
+
+        A run already under way (from another page) is no error: nothing changes here, and finish() shows that run's
+        progress in the tab's head instead of a red toast.
+        """
         try:
-            view = self.runner.run(lambda stage, done, total: progress((done, total), desc=stage, unit="steps"))
+            view = self.runner.run(lambda stage, done, total: progress((done, total), desc=sentence(stage), unit="steps"))
+        except Busy:
+            return (gr.update(),) * 6
         except UserError as exc:
             raise gr.Error(sentence(str(exc))) from None
         return self.show(view)

@@ -38,17 +38,19 @@ class Handlers:
     ) -> Iterator[tuple[Any, ...]]:
         """Answer a question: first show it with a pending reply and Ask disabled, then the answer in its place.
 
-        Yields (question box, chat, stored turns, sources, Ask button). A blank question (a second click while the
-        first is sent, or Enter on an empty box) changes nothing.
+        Yields (question box, chat, stored turns, sources, article, Ask button). A blank question (a second click while
+        the first is sent, or Enter on an empty box) changes nothing. A new answer clears the article view, whose
+        verification note spoke of an earlier answer's citation.
         """
         question = (question or "").strip()
         if not question:
-            yield (gr.update(),) * 5
+            yield (gr.update(),) * 6
             return
         chat = list(chat or [])
         stored = list(stored or [])
         user = {"role": "user", "content": messages.question_message(question)}
-        yield "", chat + [user, {"role": "assistant", "content": messages.pending_message()}], gr.update(), gr.update(), \
+        keep = gr.update()
+        yield "", chat + [user, {"role": "assistant", "content": messages.pending_message()}], keep, keep, keep, \
             gr.Button(interactive=False)
         done = gr.Button(interactive=True)
         try:
@@ -57,10 +59,11 @@ class Handlers:
         except UserError as exc:
             # The question goes back in the box, to send again.
             yield question, chat + [user, {"role": "assistant", "content": messages.notice_message(str(exc))}], \
-                gr.update(), gr.update(), done
+                keep, keep, keep, done
             return
+        earlier = restore_all(stored)
         # Earlier answers carry what they cited, which a follow-up like "Who said that?" refers back to.
-        history = [a for a in restore_all(stored) if a.status != Status.INVALID]
+        history = [a for a in earlier if a.status != Status.INVALID]
         try:
             answer = engine.ask(question, history, mode=mode, k=int(k), filters=filters)
         except UserError as exc:  # not a question that can be searched: said in the chat, with the reason
@@ -68,25 +71,26 @@ class Handlers:
         if filters.active and answer.status == Status.NOT_IN_SOURCES and not answer.citations:
             # Nothing was searched: no article matches the filters. Said so, and the question kept to send again.
             reply = messages.no_match_message(describe_filters(filters, len(engine.articles())))
-            yield question, chat + [user, {"role": "assistant", "content": reply}], gr.update(), gr.update(), done
+            yield question, chat + [user, {"role": "assistant", "content": reply}], keep, keep, keep, done
             return
-        turn = len(stored)
+        turn, offset = len(stored), messages.next_offset(earlier)
         stored.append(answer.to_dict())
-        chat += [user, {"role": "assistant", "content": messages.answer_message(answer, turn)}]
+        chat += [user, {"role": "assistant", "content": messages.answer_message(answer, turn, offset)}]
         if answer.status == Status.INVALID:
-            yield question, chat, stored, gr.update(), done
+            yield question, chat, stored, keep, keep, done
             return
-        yield "", chat, stored, render.source_cards(answer, turn), done
+        yield "", chat, stored, render.source_cards(answer, turn, offset), render.empty_panel("Article", ARTICLE_HINT), done
 
     def restore(self, stored: list[dict]) -> tuple[Any, ...]:
         """The conversation kept in this browser, drawn again after a reload: the chat and the last answer's sources."""
         answers = restore_all(stored)
+        offsets = messages.offsets(answers)
         shown: list[Message] = []
         for turn, answer in enumerate(answers):
             shown += [{"role": "user", "content": messages.question_message(answer.question)},
-                     {"role": "assistant", "content": messages.answer_message(answer, turn)}]
+                     {"role": "assistant", "content": messages.answer_message(answer, turn, offsets[turn])}]
         turn = next((t for t in range(len(answers) - 1, -1, -1) if answers[t].status != Status.INVALID), None)
-        sources = (render.source_cards(answers[turn], turn) if turn is not None
+        sources = (render.source_cards(answers[turn], turn, offsets[turn]) if turn is not None
                    else render.empty_panel("Sources", render.SOURCES_HINT))
         return shown, [a.to_dict() for a in answers], sources
 
@@ -106,7 +110,7 @@ class Handlers:
             chunk = self.backend.engine().article(citation.doc_id)
         except UserError as exc:
             return render.empty_panel("Article", str(exc))
-        return render.article_view(chunk, citation, verify(citation))
+        return render.article_view(chunk, citation, verify(citation), messages.offsets(answers)[turn])
 
     def open_article(self, evt: gr.EventData) -> tuple[Any, ...]:
         """Open an article from the Library (no paragraph highlighted)."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
 
 from qa import Answer, Citation, Engine, Status
+from qa.ingest import FIELDS, FROM_METADATA, FROM_NAME, FROM_NOWHERE, FROM_TEXT
 from qa.types import ArticleView, Upload, Verification
 from webui.templating import render, render_string
 
@@ -32,6 +34,9 @@ STARTING, READY, FAILED = Phase.STARTING, Phase.READY, Phase.FAILED
 # An upload's outcome, as the report's icon.
 ICONS = {"added": "✓", "duplicate": "=", "rejected": "✗", "empty": "!"}
 EXCERPT_CHARS = 280
+# Where most of the library's metadata came from, as the line above its table says it.
+ORIGIN_WORDS = {FROM_METADATA: "each file's metadata (front matter, meta tags, PDF info)",
+                FROM_TEXT: "each article's text (its first line, byline or dateline)", FROM_NAME: "the file names"}
 
 
 def sentence(text: str) -> str:
@@ -74,11 +79,12 @@ def _card(c: Citation) -> dict[str, object]:
             "marks": [c.text[a:b].strip() for a, b in c.highlights]}
 
 
-def source_cards(answer: Answer | None, turn: int) -> str:
-    """The sources of the last answer as cards; a click on one opens the article at the cited paragraph."""
+def source_cards(answer: Answer | None, turn: int, offset: int = 0) -> str:
+    """The sources of the last answer as cards, labelled [offset + n] as its markers are; a click on one opens the
+    article at the cited paragraph."""
     if answer is None or not answer.citations:
         return empty_panel("Sources", SOURCES_HINT)
-    return str(render("panels/sources.html", weak=answer.status not in ANSWER_STATUSES, turn=turn,
+    return str(render("panels/sources.html", weak=answer.status not in ANSWER_STATUSES, turn=turn, offset=offset,
                       cards=[_card(c) for c in answer.citations], score_tip=SCORE_TIP, score_label=SCORE_LABEL))
 
 
@@ -87,23 +93,25 @@ def empty_panel(title: str, hint: str) -> str:
     return str(render("panels/empty.html", title=title, hint=hint))
 
 
-def _note(citation: Citation, check: Verification) -> dict[str, object]:
-    """What the verification note says of a citation checked against its file."""
+def _note(citation: Citation, check: Verification, offset: int = 0) -> dict[str, object]:
+    """What the verification note says of a citation checked against its file (its marker as the chat shows it)."""
     name = Path(citation.path).name
     extracted = Path(name).suffix.lower() in (".html", ".htm", ".pdf")
-    return {"ok": check.ok, "marker": citation.marker, "label": citation.label,
+    return {"ok": check.ok, "marker": offset + citation.marker, "label": citation.label,
             "start": citation.start, "end": citation.end, "name": name, "problems": check.problems,
             "source": "the text extracted from " if extracted else "",
             "how": "extracted again from the file" if extracted else "re-read from the file"}
 
 
-def verification_note(citation: Citation, check: Verification) -> str:
+def verification_note(citation: Citation, check: Verification, offset: int = 0) -> str:
     """Says whether the cited text was found again, unchanged, at its place in the source file."""
-    return str(render("panels/verification.html", note=_note(citation, check)))
+    return str(render("panels/verification.html", note=_note(citation, check, offset)))
 
 
-def article_view(chunk: ArticleView, citation: Citation | None = None, check: Verification | None = None) -> str:
-    """The whole cleaned article with numbered paragraphs; the cited one highlighted, its sentences marked."""
+def article_view(chunk: ArticleView, citation: Citation | None = None, check: Verification | None = None,
+                 offset: int = 0) -> str:
+    """The whole cleaned article with numbered paragraphs; the cited one highlighted, its sentences marked (the
+    citation's marker shown as [offset + n], as in the chat)."""
     a = chunk.article
     meta = " · ".join(x for x in (a.publisher or "unknown publisher", a.date or "undated", a.author and f"by {a.author}") if x)
     facts = f"{len(chunk.passages)} paragraphs · {len(chunk.boilerplate)} boilerplate paragraphs dropped · file {Path(a.path).name}"
@@ -114,18 +122,32 @@ def article_view(chunk: ArticleView, citation: Citation | None = None, check: Ve
                            "section": p.section if p.section and p.section != section else "",
                            "pieces": pieces(p.text, citation.highlights if cited and citation else ())})
         section = p.section
-    note = _note(citation, check) if citation is not None and check is not None else None
+    note = _note(citation, check, offset) if citation is not None and check is not None else None
     return str(render("panels/article.html", article=a, meta=meta, facts=facts, cited=citation is not None,
                       note=note, paragraphs=paragraphs))
 
 
+def usual_origin(chunks: Sequence[ArticleView]) -> str:
+    """Where most of the library's titles, publishers, dates and authors came from (FROM_METADATA when none is known)."""
+    counts = Counter(how for c in chunks for key in FIELDS if (how := c.article.origins.get(key)) not in (None, FROM_NOWHERE))
+    return counts.most_common(1)[0][0] if counts else FROM_METADATA
+
+
 def library_table(chunks: Sequence[ArticleView]) -> str:
-    """The library's articles: title, publisher, date, author (each with its origin), paragraphs, boilerplate dropped."""
+    """The library's articles: title, publisher, date, author, paragraphs, boilerplate dropped.
+
+    Where the metadata came from is said once, above the table, for most of it; a cell says so only where it differs
+    ("from text", "from file name"); a missing field reads "not given" (or "undated"), with no origin.
+    """
     if not chunks:
         return empty_panel("Library", f"No articles yet: add {Engine.FORMATS} files below.")
+    usual = usual_origin(chunks)
     rows = [{"article": c.article, "file": Path(c.article.path).name, "paragraphs": len(c.passages),
-             "dropped": len(c.boilerplate)} for c in chunks]
-    return str(render("panels/library.html", rows=rows, total=sum(len(c.passages) for c in chunks)))
+             "dropped": len(c.boilerplate),
+             "origins": {k: how for k, how in c.article.origins.items() if how not in (usual, FROM_NOWHERE)}}
+            for c in chunks]
+    return str(render("panels/library.html", rows=rows, total=sum(len(c.passages) for c in chunks),
+                      usual=ORIGIN_WORDS.get(usual, usual)))
 
 
 def upload_report(results: Sequence[Upload], summary: str | None, notice: str | None = None) -> str:

@@ -54,15 +54,16 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
             with gr.Tab("Ask", id="ask"), gr.Row(elem_id="ask-row"):
                 with gr.Column(scale=5, min_width=340, elem_id="chat-column"):
                     # No copy button: it copies the message's escaped markdown source, not the text shown; each
-                    # answer has its own "Copy answer with references" link instead.
+                    # answer has its own "Copy answer with references" link instead. No autoscroll: it pins the
+                    # chat's bottom; the page's script keeps the newest question in view instead (bridge.js).
                     chat = gr.Chatbot(elem_id="chat", label="Conversation", show_label=False, height=None,
                                       min_height=180, max_height="62vh", latex_delimiters=[], sanitize_html=True,
-                                      feedback_options=None, buttons=[], autoscroll=True,
+                                      feedback_options=None, buttons=[], autoscroll=False,
                                       placeholder="Ask about the articles, or pick an example below.")
                     chips = gr.HTML("", elem_id="chips")
                     with gr.Row(elem_id="ask-bar"):
                         question = gr.Textbox(elem_id="question", show_label=False, scale=6, max_lines=4,
-                                              placeholder="Ask a question about the articles…",
+                                              placeholder="Ask about the articles…",
                                               label="Question")
                         ask_btn = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
                     with gr.Row(elem_classes="sqa-examples"):
@@ -103,7 +104,7 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
         timer = gr.Timer(1.0)
 
         setting_inputs = [mode, k, articles, date_from, date_to]
-        answer_outputs = [question, chat, stored, sources, ask_btn]
+        answer_outputs = [question, chat, stored, sources, article, ask_btn]
         # One event for Enter and the button: while it runs, a second trigger of either is ignored ("once").
         gr.on([question.submit, ask_btn.click], h.respond, [question, chat, stored, *setting_inputs], answer_outputs,
               trigger_mode="once", show_progress="hidden", **private)

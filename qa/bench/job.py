@@ -49,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from qa.runtime import setup
 
     setup(verbose=False)  # a program of its own: the same offline hubs and thread counts as the app and the CLI
+    say(stage="loading the model and the index", done=0, total=1)  # a few seconds before the run's first step
     try:
         folder = job(open_engine(Settings.load()), Path(args.queries), Path(args.out_root), build=not args.no_build,
                      progress=lambda stage, done, total: say(stage=stage, done=done, total=total))

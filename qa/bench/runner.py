@@ -141,12 +141,15 @@ def run_queries(
         def inner(desc: str, d: int, t: int) -> None:
             # Map the build's own progress onto its share of the bar: passages, then sentences, half each.
             if progress is not None and t:
-                progress(f"index build: {desc}", int(build_units / 2 * (halves.get(desc, 1) + d / t)), total)
+                progress(f"building a fresh index: {desc}", int(build_units / 2 * (halves.get(desc, 1) + d / t)), total)
 
         stats = measure_build(engine, inner)
-        tick("index build", build_units)
+        tick("building a fresh index", build_units)
 
     # Warm-ups, untimed: the model's first call and each mode's first search are slower than the rest.
+    asking = f"asking each question in {len(modes)} mode{'s' if len(modes) > 1 else ''}"
+    if progress is not None:
+        progress(f"warming up: {asking}", done, total)
     bare_encode_ms(engine, queries[0].question)
     for mode in modes:
         engine.ask(queries[0].question, mode=mode, k=k)
@@ -157,14 +160,14 @@ def run_queries(
     timings: dict[str, dict[str, list[float]]] = {m: {s: [] for s in STAGES} for m in modes}
     for i, q in enumerate(queries):
         bare.append(bare_encode_ms(engine, q.question))
-        tick("bare query encode")
+        tick("timing the model alone")
         for mode in modes[i % len(modes):] + modes[:i % len(modes)]:
             run, took = ask_one(engine, q, mode, k, relevant[q.id])
             results[mode].append(run)
             for stage in STAGES:
                 if stage in took:
                     timings[mode][stage].append(took[stage])
-            tick(f"asking in {len(modes)} modes")
+            tick(asking)
     runs = [ModeRun(mode, run_metrics(results[mode], relevant, k),
                     {s: percentiles(v) for s, v in timings[mode].items() if v}, tuple(results[mode])) for mode in modes]
     answerable = sum(q.answerable for q in queries)

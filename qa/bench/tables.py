@@ -17,9 +17,24 @@ PLAIN = {
     "ndcg@10": ("Order of the top 10",
                 "How high all the passages holding the answer are ranked among the first 10; 1 is a perfect order. "
                 "Higher is better."),
-    "first_sentence": ("Answer starts right",
-                       "Share of answerable questions whose answer's first sentence comes from a passage holding the "
-                       "answer. Higher is better."),
+    "first_sentence": ("Answer's first sentence holds it",
+                       "Share of answerable questions whose answer's first sentence holds the expected answer. Higher "
+                       "is better."),
+    "first_passage": ("Answer starts in the right paragraph",
+                      "Share of answerable questions whose answer's first sentence comes from a paragraph holding the "
+                      "answer. Higher is better."),
+    "near_topic": ("Near-topic questions not answered outright",
+                   "Share of questions about the articles' own subjects that they cannot answer, answered “Partly "
+                   "answered” or “Not in the sources”, as they should be. Higher is better."),
+    "partial": ("Answerable questions answered only in part",
+                "Share of answerable questions answered “Partly answered” although the articles hold the answer. "
+                "Lower is better."),
+    "reason_coverage": ("Reasons given",
+                        "For questions whose expected answer lists several reasons: the share of them (up to 4) the "
+                        "answer gives. Higher is better."),
+    "confident_right": ("Sure answers that are right",
+                        "Share of answers whose first sentence has a support of 0.8 or more that hold the expected "
+                        "answer: what a high support score promises. Higher is better."),
     "abstention": ("Off-topic questions refused",
                    "Share of off-topic questions answered “Not in the sources”, as they should be. Higher is better."),
     "false_abstention": ("Answerable questions refused",

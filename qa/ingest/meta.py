@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
+from qa.boilerplate import heading_like
 from qa.ingest import FIELDS, FROM_METADATA, FROM_NAME, FROM_NOWHERE, FROM_TEXT, Extracted
 
 # A title is a line, not a paragraph: a file whose first line is a whole article (or a 10 MB dump) gets it cut.
@@ -36,7 +37,8 @@ _NOISE = re.compile(
     r"|\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,4})?)?$",
     re.IGNORECASE,
 )
-_ROLE = re.compile(r"\b(writer|reporter|correspondent|editor|staff|contributor|columnist)\b", re.IGNORECASE)
+# A byline's role or desk after the author's name ("Staff Writer", "Health Desk"): neither publisher nor author.
+_ROLE = re.compile(r"\b(writer|reporter|correspondent|editor|staff|contributor|columnist|desk|bureau)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,24 @@ def first_line(text: str, start: int, skip: tuple[int, ...] = ()) -> str:
     return ""
 
 
+def heading_line(text: str, start: int, skip: tuple[int, ...] = ()) -> str:
+    """The first heading-like line (short, no sentence ending) among the body's first lines, before its prose begins;
+    "" when the body opens with prose (a PDF with no title line: its first paragraph is not a title)."""
+    pos, seen = start, 0
+    while pos < len(text) and seen < HEAD_LINES:
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        line = _MD_HEADING.sub("", text[pos:end]).strip()
+        if line and pos not in skip:
+            seen += 1
+            if heading_like(line):
+                return line
+            if len(line.split()) > DATELINE_MAX_WORDS:
+                break  # the article's prose has begun
+        pos = end + 1
+    return ""
+
+
 def cut_title(title: str) -> str:
     """A title cut to MAX_TITLE_CHARS at a word boundary, with an ellipsis."""
     if len(title) <= MAX_TITLE_CHARS:
@@ -179,7 +199,8 @@ def complete(
             if key not in values and value:
                 values[key], origins[key] = value, FROM_TEXT
         if "title" not in values:
-            line = first_line(text, body_start, seen.lines)
+            # A text file's first line is its title; a PDF's first line is a whole paragraph, a title only when short.
+            line = (heading_line if fmt == "pdf" else first_line)(text, body_start, seen.lines)
             values["title"], origins["title"] = (line, FROM_TEXT) if line else (_stem(name), FROM_NAME)
     for key in FIELDS:
         origins.setdefault(key, FROM_NOWHERE)

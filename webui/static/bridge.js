@@ -1,8 +1,9 @@
 // js_on_load of a hidden gr.HTML: a click on an [n] link in the chat, a source card or a library title becomes
 // a Python event ("cite" or "open_article"); so does a click on a settings chip ("clear_setting"). The same script
 // copies an answer, scrolls back from the article to its marker, shows the cited sentence over a hovered or focused
-// marker, and gives chat messages an aria-label of their text. Listening on the document (capture phase) also
-// covers messages and cards rendered later, and cancels a link's navigation before the chat's own handlers see it.
+// marker, gives chat messages an aria-label of their text, and keeps the newest question in view. Listening on the
+// document (capture phase) also covers messages and cards rendered later, and cancels a link's navigation before the
+// chat's own handlers see it.
 // Gradio runs this as the body of a function given `element` and `trigger`; event names appear quoted, as it requires.
 const doc = document;
 const tip = doc.getElementById('sqa-tip') || Object.assign(doc.body.appendChild(doc.createElement('div')),
@@ -41,7 +42,8 @@ const copy = (link) => {
   clone.querySelectorAll('a[href^="#copy-"]').forEach((a) => a.remove());
   doc.body.appendChild(clone);  // innerText needs a rendered element to keep the line breaks
   clone.style.position = 'absolute'; clone.style.left = '-10000px';
-  const text = clone.innerText.replace(/\n{3,}/g, '\n\n').trim();
+  // Markers are tied to their sentence by a no-break space: a plain one in the copied text.
+  const text = clone.innerText.replace(/\u00a0/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
   clone.remove();
   const done = () => { live.textContent = 'Answer copied, with its references.'; link.classList.add('sqa-copied'); };
   if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, () => {});
@@ -94,11 +96,47 @@ const relabel = () => {
   // Cards re-rendered after a click keep the highlight of the citation on show.
   if (window.sqaLast) activate(window.sqaLast.turn, window.sqaLast.n, null);
 };
+// The newest question and the start of its answer in view: when a question is sent, when its answer replaces the
+// pending reply, and when a reload draws the stored conversation. On a wide screen the chat is a box of its own that
+// scrolls (Gradio's autoscroll, off, would pin its bottom: the end of a long answer); on a phone the page scrolls,
+// and only when the question or the start of its answer is out of sight. Messages render in steps, so the question
+// is kept at the top while the chat's content settles, until the reader scrolls, taps or clicks.
+const follow = {seen: '', row: null, until: 0};
+const ANSWER_START = 64;  // px of the answer below its question that should be in sight too
+const align = () => {
+  const row = follow.row;
+  if (!row || !row.isConnected || performance.now() > follow.until) { follow.row = null; return; }
+  const box = doc.getElementById('chat');
+  const {top, bottom} = row.getBoundingClientRect();
+  if (box && box.scrollHeight > box.clientHeight + 1 && getComputedStyle(box).overflowY !== 'visible') {
+    const shift = top - box.getBoundingClientRect().top - 4;
+    if (Math.abs(shift) > 1) box.scrollTop += shift;
+  } else if (top < 0 || bottom + ANSWER_START > window.innerHeight) {
+    window.scrollBy(0, top - 8);
+  }
+};
+const newest = () => {
+  const rows = doc.querySelectorAll('#chat .user-row');
+  const key = `${rows.length}:${!!doc.querySelector('#chat .sqa-pending')}`;
+  if (key === follow.seen) { align(); return; }
+  const grew = rows.length > Number(follow.seen.split(':')[0] || 0);
+  follow.seen = key;
+  if (!rows.length) return;
+  if (grew) {
+    // A new answer's sources replace the cards: the outline of an earlier citation goes with them.
+    window.sqaLast = null;
+    doc.querySelectorAll('.sqa-active').forEach((e) => e.classList.remove('sqa-active'));
+  }
+  follow.row = rows[rows.length - 1];
+  follow.until = performance.now() + 1500;
+  align();
+};
+const stopFollowing = () => { follow.row = null; };
 let pending = false;
 const observer = new MutationObserver(() => {
   if (pending) return;
   pending = true;
-  requestAnimationFrame(() => { pending = false; relabel(); });
+  requestAnimationFrame(() => { pending = false; relabel(); newest(); });
 });
 // A re-mounted component replaces the listeners of the previous one instead of adding a second set.
 if (window.sqaListeners) {
@@ -106,7 +144,8 @@ if (window.sqaListeners) {
   window.sqaObserver.disconnect();
 }
 window.sqaListeners = [['click', route], ['keydown', key], ['mouseover', over], ['mouseout', out],
-                       ['focusin', over], ['focusout', out]];
+                       ['focusin', over], ['focusout', out], ['wheel', stopFollowing], ['touchmove', stopFollowing],
+                       ['pointerdown', stopFollowing]];
 for (const [name, fn] of window.sqaListeners) doc.addEventListener(name, fn, true);
 window.sqaObserver = observer;
 observer.observe(doc.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});

@@ -186,15 +186,22 @@ def select_reasons(library: Library, analysis: Analysis, pool: Sequence[Candidat
 
     groups = group(eligible, same, apart)
     strength = {id(g): key(g[0]) for g in groups}
-    # A list's items follow its strongest one (or the sentence announcing them), in the list's order: the article
-    # gives them as the reasons.
+    # A list's items follow the sentence announcing it, in the list's order, when that sentence leads; else its
+    # strongest item stays where it is and the others follow it in the list's order: the article gives them as the
+    # reasons.
     heads = {announcers[c.row]: key(c) for c in ranked if c.row in announcers}
     for i in touched | announced:
-        members = [(g, min(items[c.row][1] for c in g if c.row in items and items[c.row][0] == i))
-                   for g in groups if any(c.row in items and items[c.row][0] == i for c in g)]
-        top = max([strength[id(g)] + LIST_STEP * index for g, index in members] + ([heads[i]] if i in announced else []))
-        for g, index in members:
-            strength[id(g)] = top - LIST_STEP * (index + 1)
+        members = sorted(((min(items[c.row][1] for c in g if c.row in items and items[c.row][0] == i), g)
+                          for g in groups if any(c.row in items and items[c.row][0] == i for c in g)), key=lambda m: m[0])
+        if lead and announcers[lead[0].row] == i:
+            top = max([strength[id(g)] for _, g in members] + [heads[i]])
+            rest = [g for _, g in members]
+        else:
+            first = max(members, key=lambda m: strength[id(m[1])])[1]
+            top = strength[id(first)]
+            rest = [g for _, g in members if g is not first]
+        for n, g in enumerate(rest, start=1):
+            strength[id(g)] = top - LIST_STEP * n
     order = sorted(groups, key=lambda g: -strength[id(g)])
     # An item's own sentence names its reason ("Second, … to strengthen barriers to U.S. and NATO interests"): it
     # speaks for its group unless the text after it is a much likelier answer ("Fourth, Afghan opium is another

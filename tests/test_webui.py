@@ -245,3 +245,14 @@ def test_a_hostile_title_and_paragraph_are_text_in_every_panel():
         parsed = _Parsed(html)
         assert not {"script", "img"} & set(parsed.tags) and not parsed.handlers, where
         assert payload in "".join(parsed.text), where
+
+
+def test_further_reasons_are_listed_below_the_answer_with_their_own_markers():
+    c = citation(text="Falcons cross the sea.")
+    other = dataclasses.replace(c, marker=2, passage_id="doc:2")
+    answer = Answer("Why?", "answered", (AnswerSentence(c.text, 1, c.passage_id, 0, len(c.text), 0.5),), (c, other),
+                    more=(AnswerSentence(other.text, 2, other.passage_id, 0, len(other.text), 0.2),))
+    msg = chat.answer_message(answer, turn=1, offset=3)
+    assert '<div class="sqa-more">' in msg and "**1 more reason in the sources:**" in msg
+    assert msg.index("[[4]](#cite-1-1") < msg.index("sqa-more") < msg.index("[[5]](#cite-1-2")
+    assert answer.text.endswith("1 more reason in the sources:\n- Falcons cross the sea. [2]")

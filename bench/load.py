@@ -105,15 +105,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(timeout: float) -> tuple[subprocess.Popen, str, Path]:
-    """The app over a copy of the bundled corpus on a free port of 127.0.0.1, once its index is ready."""
-    corpus = OUT / "load-corpus"
+def start_app(timeout: float, launch: tuple[str, ...] = (), name: str = "load") -> tuple[subprocess.Popen, str, Path]:
+    """The app over a copy of the bundled corpus on a free port of 127.0.0.1, once its index is ready; `launch`: the
+    Python arguments that start it (default: app.py), `name`: its corpus copy and log (the index folder is shared)."""
+    corpus = OUT / f"{name}-corpus"
     shutil.rmtree(corpus, ignore_errors=True)
     shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".*"))
     port = free_port()
-    log = OUT / "load-server.log"
+    log = OUT / f"{name}-server.log"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, *(launch or (str(ROOT / "app.py"),)), "--host", "127.0.0.1", "--port", str(port),
                              "--corpus", str(corpus), "--index-dir", str(OUT / "load-index")],
                             cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,35 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
-from load import OUT, free_port, rss_mb  # noqa: E402
+from load import rss_mb, start_app  # noqa: E402
 
 IDLE_S = 30
 # The app's upload sweep, shortened so that the run sees it (the app's own: webui.ui.UPLOAD_KEEP_S, UPLOAD_SWEEP_S).
 KEEP_S, SWEEP_S = 20, 5
 LAUNCH = ("import sys, webui.ui as ui; ui.UPLOAD_KEEP_S, ui.UPLOAD_SWEEP_S = {keep}, {sweep}; import app; "
           "sys.exit(app.main(sys.argv[1:]))")
-
-
-def start_app(timeout: float) -> tuple[subprocess.Popen, str]:
-    """app.py over a copy of the bundled corpus on a free port (its upload sweep shortened), once its index is ready."""
-    corpus = OUT / "sessions-corpus"
-    shutil.rmtree(corpus, ignore_errors=True)
-    shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".*"))
-    port = free_port()
-    log = OUT / "sessions-server.log"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCH.format(keep=KEEP_S, sweep=SWEEP_S), "--port", str(port),
-                             "--corpus", str(corpus), "--index-dir", str(OUT / "load-index")],
-                            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the app exited ({proc.returncode}); see {log}")
-        if "ready:" in log.read_text():
-            return proc, f"http://127.0.0.1:{port}"
-        time.sleep(0.5)
-    proc.kill()
-    raise SystemExit(f"the app was not ready within {timeout:.0f} s; see {log}")
 
 
 def call(client: httpx.Client, api: str, data: list) -> str:
@@ -94,7 +70,8 @@ def main() -> None:
     temp = ROOT / "bench" / "out" / "sessions-gradio-tmp"
     temp.mkdir(parents=True, exist_ok=True)
     os.environ["GRADIO_TEMP_DIR"] = str(temp)  # the app inherits it: its uploads land here, counted below
-    proc, url = start_app(600)
+    # Its upload sweep shortened, so that the run sees it.
+    proc, url, _ = start_app(600, ("-c", LAUNCH.format(keep=KEEP_S, sweep=SWEEP_S)), "sessions")
     out: dict[str, object] = {"sessions": args.sessions, "question_chars": args.question_chars, "history": args.history}
     try:
         with httpx.Client(base_url=url.rstrip("/"), timeout=300) as client:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.text import parse_json
+
 log = logging.getLogger("qa")
 
 LOCAL_NAME = "calibration.json"
@@ -41,8 +43,8 @@ NULL_MARGIN = 0.05
 
 def _read(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
+        data = parse_json(path.read_text())
+    except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_right
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from qa.boilerplate import MAX_PARAGRAPH_CHARS, MD_HEADING, RUN_MAX_PARAGRAPHS, classify, ends_sentence, is_bullet, pattern_reason
 from qa.corpus import Article, Corpus, Document
+from qa.recent import Recent
 
 # Paragraphs indexed per file by default (the `max_paragraphs` setting): news articles have tens; a file with more
 # is a log or a list, and embedding all of it would take the machine for an hour.
@@ -204,26 +203,14 @@ def chunk_article(article: Article, text: str | None = None, max_passages: int |
 
 
 # Paragraph spans of articles read lately, by text hash: checking each citation of a large file splits it once.
-SPANS_CACHE = 8
-_spans_cache: OrderedDict[tuple[str, int], list[Span]] = OrderedDict()
-_spans_lock = threading.Lock()
+_spans_cache: Recent[list[Span]] = Recent(8)
 
 
 def _spans(article: Article) -> list[Span]:
     """split_paragraphs of an article's body, cached by its text's hash (when it has one)."""
     if not article.sha256:
         return split_paragraphs(article.text, article.body_start)
-    key = (article.sha256, article.body_start)
-    with _spans_lock:
-        if key in _spans_cache:
-            _spans_cache.move_to_end(key)
-            return _spans_cache[key]
-    spans = split_paragraphs(article.text, article.body_start)
-    with _spans_lock:
-        _spans_cache[key] = spans
-        while len(_spans_cache) > SPANS_CACHE:
-            _spans_cache.popitem(last=False)
-    return spans
+    return _spans_cache.get((article.sha256, article.body_start), lambda: split_paragraphs(article.text, article.body_start))
 
 
 def chunk_document(document: Document) -> Chunked:

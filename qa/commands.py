@@ -11,7 +11,7 @@ from pathlib import Path
 
 from qa import Answer, Citation, Engine, Filters, Settings, UserError, open_engine, verify
 from qa.corpus import check_folder
-from qa.text import clip
+from qa.text import clip, parse_json
 
 EXIT_USER_ERROR = 2
 EXIT_REGRESSION = 1
@@ -134,12 +134,9 @@ def cmd_ask(args: argparse.Namespace) -> None:
 def citations_in(path: str) -> list[Citation]:
     """The citations of a file saved from `ask --json` (or a list of citations)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = parse_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot read {clip(path)} as JSON ({clip(str(exc))}): pass ARTICLE:N or a file saved from "
-                        "`ask --json`") from None
-    except RecursionError:
-        raise UserError(f"{clip(path)} is JSON nested too deeply to be an answer: pass ARTICLE:N or a file saved from "
                         "`ask --json`") from None
     items = data.get("citations", data) if isinstance(data, dict) else data
     items = [] if items is None else items if isinstance(items, list) else [items]

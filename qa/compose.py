@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +14,7 @@ from qa.lexical import tokenize
 from qa.library import Library
 from qa.question import Analysis, Wants, analyze
 from qa.reader import Candidate, coverage
-from qa.reasons import DEFAULT_REASONS, Enumeration, continues, group, list_items, list_sections, shared_weight
+from qa.reasons import DEFAULT_REASONS, Enumeration, continues, same_reason, select_reasons, similar
 from qa.retrieve import Hit
 
 # How many sentences an answer gives, and how close to the best a further one must score to join it (a why-question's
@@ -23,44 +23,9 @@ REASONS = DEFAULT_REASONS
 LIMIT = {Wants.MANNER: 3}
 LIMIT_DEFAULT = 2
 KEEP_RATIO = {Wants.MANNER: 0.6}
-# Reasons: ranked by cosine plus this share of the reader's score; a further one joins within this margin of the best.
-REASON_COSINE_WEIGHT = 0.5
-REASON_SCORE_WEIGHT = 0.3
-CAUSE_BONUS = 0.15
-NEAR_EVENT_BONUS = 0.15
-REASON_MARGIN = 0.3
-# A reason must still be about the question: at least this share of the best sentence's cosine.
-REASON_MIN_COSINE = 0.5
-LEANS_BACK_PENALTY = 0.05
 KEEP_RATIO_DEFAULT = 0.8
-# Two sentences this alike say the same thing; keep one.
-DUPLICATE_COSINE = 0.9
-DUPLICATE_JACCARD = 0.6
 # A reason from another article is preferred over one this much better from an article already cited.
 OTHER_ARTICLE_BONUS = 0.05
-# A sentence the reader finds this share as likely as its best is about the question whatever its cosine (reasons
-# are often put in words far from the question's: "The airline also pointed to a shortage of pilots").
-ABOUT_SCORE_SHARE = 0.15
-# Two sentences give the same reason when the words they share beyond the question's weigh this much (idf) and make
-# this share of the lighter one's own words ("Islamic State" twice); the items of one list never do.
-SAME_REASON_WEIGHT = 4.0
-SAME_REASON_SHARE = 0.12
-SAME_REASON_COSINE = 0.5
-# A touched list's items are reasons unless the reader finds them less than this share as likely as its best sentence
-# (an item that only names its subject: "Fourth, Afghan opium is another headache for Moscow.").
-LIST_MIN_SHARE = 0.05
-# A list's item speaks for the sentences after it if the reader finds it at least this share as likely as their best.
-ITEM_SHARE = 0.5
-# A list's items are ranked this much apart below its strongest one, in the list's order.
-LIST_STEP = 0.001
-# An answer's reasons are drawn from up to this many articles where a group has a sentence from another article
-# within this margin of its best.
-SPREAD_ARTICLES = 3
-SPREAD_MARGIN = 0.1
-# Further reasons listed below the answer, at most, and only those the reader finds at least this share as likely as
-# the best sentence.
-MORE_REASONS = 5
-MORE_MIN_SHARE = 0.1
 # A why-sentence made mostly of the question's own words, with no cause in it, only restates the question.
 RESTATES_NOVELTY = 0.45
 WEAK_PASSAGES = 3
@@ -96,12 +61,6 @@ class Composition:
     more: tuple[AnswerSentence, ...] = ()  # a why-question's further reasons, beyond the `reasons` setting
 
 
-def _similar(a: Candidate, b: Candidate, vectors: dict[int, np.ndarray]) -> bool:
-    if a.tokens and b.tokens and len(a.tokens & b.tokens) / len(a.tokens | b.tokens) >= DUPLICATE_JACCARD:
-        return True
-    return float(vectors[a.row] @ vectors[b.row]) >= DUPLICATE_COSINE
-
-
 def restates(analysis: Analysis, c: Candidate) -> bool:
     """Whether a sentence only restates a why-question: no cause in it, and either mostly the question's own words
     or every one of its focus terms ("…was one of the first to publicly engage with the Taliban")."""
@@ -109,124 +68,6 @@ def restates(analysis: Analysis, c: Candidate) -> bool:
         return False
     novelty = len(c.tokens - analysis.tokens) / len(c.tokens)
     return novelty < RESTATES_NOVELTY or (len(analysis.focus) >= 2 and all(t in c.tokens for t in analysis.focus))
-
-
-def reason_key(c: Candidate, anchor: Candidate | None = None) -> float:
-    """How a sentence ranks as a reason: similarity and the reader's score, a cause word, and nearness to the
-    sentence that best states what the question asks about (reasons are given beside the event, in other words)."""
-    key = REASON_COSINE_WEIGHT * c.cosine + REASON_SCORE_WEIGHT * c.score
-    key += CAUSE_BONUS if REASON.search(c.text) else 0.0
-    key -= LEANS_BACK_PENALTY if leans_back(c.text) else 0.0
-    if anchor is not None and c.passage.doc_id == anchor.passage.doc_id and c.row != anchor.row:
-        gap = abs(c.passage.n - anchor.passage.n)
-        key += NEAR_EVENT_BONUS if gap == 0 else NEAR_EVENT_BONUS / 2 if gap == 1 else 0.0
-    return key
-
-
-def same_reason(library: Library, analysis: Analysis, vectors: dict[int, np.ndarray]) -> Callable[[Candidate, Candidate], bool]:
-    """Whether two sentences give the same reason: near duplicates, or weighty words in common beyond the question's."""
-    idf = library.idf
-    unknown = max(idf.values(), default=1.0)
-
-    def same(a: Candidate, b: Candidate) -> bool:
-        if _similar(a, b, vectors):
-            return True
-        weight, share = shared_weight(a.tokens, b.tokens, analysis.tokens, idf, unknown)
-        return (weight >= SAME_REASON_WEIGHT and share >= SAME_REASON_SHARE
-                and float(vectors[a.row] @ vectors[b.row]) >= SAME_REASON_COSINE)
-    return same
-
-
-def select_reasons(library: Library, analysis: Analysis, pool: Sequence[Candidate], anchor: Candidate, limit: int,
-                   lists: Sequence[Enumeration] = ()) -> tuple[list[Candidate], list[Candidate]]:
-    """A why-question's distinct reasons, strongest first, and the further ones beyond `limit`.
-
-    Sentences still about the question (near it in meaning, or likely answers to the reader) are ranked by
-    reason_key and grouped by the reason they give; each group gives its best sentence. A list the articles
-    announce ("First, … Second, …") that a strong sentence belongs to brings all its items, each its own reason.
-    """
-    key = lambda c: reason_key(c, anchor)  # noqa: E731
-    best_score = max(c.score for c in pool)
-    items = list_items(lists)
-    announcers = {e.announcer: i for i, e in enumerate(lists) if e.announcer is not None}
-    about = [c for c in pool if c.cosine >= REASON_MIN_COSINE * anchor.cosine or c.score >= ABOUT_SCORE_SHARE * best_score
-             or c.row in items]
-    ranked = sorted(about, key=key, reverse=True)
-    if not ranked:
-        return [], []
-    floor = key(ranked[0]) - REASON_MARGIN
-    # A list is the answer when a strong sentence announces it ("The council gave three reasons…"): all its items;
-    # when only one of its items is strong, the others that the reader does not find too unlikely.
-    announced = {announcers[c.row] for c in ranked if c.row in announcers and key(c) >= floor}
-    touched = {items[c.row][0] for c in ranked if c.row in items and key(c) >= floor}
-    lead = [ranked[0]] if ranked[0].row in announcers else []
-
-    def listed(c: Candidate) -> bool:
-        if c.row not in items:
-            return False
-        which = items[c.row][0]
-        return which in announced or (which in touched and c.score >= LIST_MIN_SHARE * best_score)
-
-    eligible = [c for c in ranked if listed(c) or (key(c) >= floor and c.row not in announcers)]
-    if not eligible:
-        return lead or ranked[:1], []
-    rows = np.array([c.row for c in eligible])
-    vectors = dict(zip((c.row for c in eligible), library.sentence_vectors.vectors(rows)))
-
-    sections = list_sections(library, lists)
-    alike = same_reason(library, analysis, vectors)
-
-    def apart(a: Candidate, b: Candidate) -> bool:  # two items of one list, or sentences of two of its items
-        x, y = sections.get(a.row), sections.get(b.row)
-        return x is not None and y is not None and x[0] == y[0] and x[1] != y[1]
-
-    def same(a: Candidate, b: Candidate) -> bool:
-        x = sections.get(a.row)
-        return (x is not None and x == sections.get(b.row)) or alike(a, b)
-
-    groups = group(eligible, same, apart)
-    strength = {id(g): key(g[0]) for g in groups}
-    # A list's items follow the sentence announcing it, in the list's order, when that sentence leads; else its
-    # strongest item stays where it is and the others follow it in the list's order: the article gives them as the
-    # reasons.
-    heads = {announcers[c.row]: key(c) for c in ranked if c.row in announcers}
-    for i in touched | announced:
-        members = sorted(((min(items[c.row][1] for c in g if c.row in items and items[c.row][0] == i), g)
-                          for g in groups if any(c.row in items and items[c.row][0] == i for c in g)), key=lambda m: m[0])
-        if lead and announcers[lead[0].row] == i:
-            top = max([strength[id(g)] for _, g in members] + [heads[i]])
-            rest = [g for _, g in members]
-        else:
-            first = max(members, key=lambda m: strength[id(m[1])])[1]
-            top = strength[id(first)]
-            rest = [g for _, g in members if g is not first]
-        for n, g in enumerate(rest, start=1):
-            strength[id(g)] = top - LIST_STEP * n
-    order = sorted(groups, key=lambda g: -strength[id(g)])
-    # An item's own sentence names its reason ("Second, … to strengthen barriers to U.S. and NATO interests"): it
-    # speaks for its group unless the text after it is a much likelier answer ("Fourth, Afghan opium is another
-    # headache for Moscow." then "…in the fight against narcotics, the Taliban can be a better partner…").
-    reps = [next((c for c in g if c.row in items and c.score >= ITEM_SHARE * g[0].score), g[0]) for g in order]
-    reps = spread(reps, order, key, limit)
-    more = [c for c in reps[limit:] if c.score >= MORE_MIN_SHARE * best_score or listed(c)]
-    # The sentence that announces the list leads when it is the strongest: it says whose reasons they are.
-    return lead + reps[:limit], more[:MORE_REASONS]
-
-
-def spread(reps: list[Candidate], groups: Sequence[list[Candidate]], key: Callable[[Candidate], float],
-           limit: int) -> list[Candidate]:
-    """Each group's sentence, where the answer's first `limit` cite few articles: a group whose sentence shares its
-    article with another's gives instead its best sentence from an article none cites, if that is nearly as strong
-    (a reason the sources agree on is better shown from a second source than a third sentence of the first)."""
-    reps = list(reps)
-    for i, g in enumerate(groups[:limit]):
-        docs = [c.passage.doc_id for c in reps[:limit]]
-        if len(set(docs)) >= SPREAD_ARTICLES or docs.count(reps[i].passage.doc_id) < 2:
-            continue
-        other = [c for c in g if c.passage.doc_id not in docs and key(c) >= key(g[0]) - SPREAD_MARGIN]
-        if other:
-            reps[i] = other[0]
-    return reps
 
 
 def select(library: Library, analysis: Analysis, pool: Sequence[Candidate], reasons: int = REASONS,
@@ -252,7 +93,7 @@ def select(library: Library, analysis: Analysis, pool: Sequence[Candidate], reas
     rest = [c for c in pool[1:] if c.score >= floor]
     spread = analysis.wants is Wants.MANNER
     # A how-question's sentences are grouped as a why-question's are: no two say the same thing in other words.
-    alike = same_reason(library, analysis, vectors) if spread else lambda a, b: _similar(a, b, vectors)
+    alike = same_reason(library, analysis, vectors) if spread else lambda a, b: similar(a, b, vectors)
     while rest and len(chosen) < limit:
         docs = {c.passage.doc_id for c in chosen}
         best = max(rest, key=lambda c: c.score + (OTHER_ARTICLE_BONUS if spread and c.passage.doc_id not in docs else 0.0))

@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from qa.text import parse_json
+
 # Bump when the saved files' layout or the way passages are cut or embedded changes.
 FORMAT = 3
 
@@ -35,10 +37,7 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         """Parse a manifest; raises ValueError when it is not one."""
-        try:
-            data = json.loads(text)
-        except RecursionError:  # a damaged or planted file nested deeper than Python parses (not a manifest)
-            raise ValueError("manifest is nested too deeply to be a manifest") from None
+        data = parse_json(text)
         if not isinstance(data, dict):
             raise ValueError("manifest is not a JSON object")
         try:

@@ -6,7 +6,6 @@ sentence-transformers CrossEncoder folder (`--reader DIR`) is run through senten
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
@@ -19,6 +18,7 @@ import numpy as np
 from qa.answer import Status
 from qa.errors import UserError
 from qa.reader import FEATURES, Candidate, logistic
+from qa.text import parse_json
 
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "reader"
 BUILTIN = "builtin"
@@ -161,8 +161,8 @@ class ReaderModel:
         self.fit: Fit | None = None
         if (folder / FIT_FILE).exists():
             try:
-                self.fit = Fit.from_dict(json.loads((folder / FIT_FILE).read_text()))
-            except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+                self.fit = Fit.from_dict(parse_json((folder / FIT_FILE).read_text()))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise UserError(f"{folder / FIT_FILE} is not a reader fit ({exc}); fit it again with "
                                 "python bench/reader_fit.py --write, or pass --reader builtin") from None
         if (folder / MODEL_FILE).exists():

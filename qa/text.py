@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from typing import Any
 
 from embeddings.files import slug as slug  # one slug for every file name the project makes
 
@@ -58,3 +60,12 @@ def clip(value: object, limit: int = CLIP_CHARS) -> str:
     if len(text) <= limit:
         return repr(text)
     return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
+def parse_json(text: str) -> Any:
+    """json.loads, with JSON nested deeper than Python parses raised as ValueError, as other malformed JSON is (a
+    damaged or planted file is then handled where the caller handles any bad file)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to parse") from None

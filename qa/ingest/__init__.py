@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from qa.recent import Recent
 from qa.text import fold
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -31,8 +31,7 @@ CACHE_SIZE = 64
 # A text file is read up to this many bytes (at a line break): more than 1,000 paragraphs of any article (the default
 # cap per file), and about 2 s to cut into paragraphs. A larger file is a log or a dump; the rest of it is left out.
 MAX_TEXT_BYTES = 16 * 2**20
-_cache: OrderedDict[tuple[str, str], Extracted] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: Recent[Extracted] = Recent(CACHE_SIZE)
 
 
 class Unreadable(Exception):
@@ -100,25 +99,18 @@ def extract(path: str | Path, data: bytes | None = None, name: str | None = None
             return got
         return replace(got, warnings=(*got.warnings, f"{name}: {size:,} bytes; only the first {len(data):,} are read (a "
                                       "text file this big is a log or a dump, not an article: split it to index the rest)"))
-    key = (name, hashlib.sha256(data).hexdigest())
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
+    return _cache.get((name, hashlib.sha256(data).hexdigest()), lambda: _extract(data, name, fmt))
+
+
+def _extract(data: bytes, name: str, fmt: str) -> Extracted:
     # Imported here: a corpus of text files never loads lxml, trafilatura or pypdf.
     if fmt == "html":
         from qa.ingest.html import read_html
 
-        got = read_html(data, name)
-    else:
-        from qa.ingest.pdf import read_pdf
+        return read_html(data, name)
+    from qa.ingest.pdf import read_pdf
 
-        got = read_pdf(data, name)
-    with _cache_lock:
-        _cache[key] = got
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return got
+    return read_pdf(data, name)
 
 
 def read_bounded(path: Path, limit: int | None = None) -> tuple[bytes, int | None]:
@@ -149,12 +141,10 @@ def source_text(path: str | Path) -> str:
 
 def clear_cache() -> None:
     """Forget the extracted pages and PDFs (a benchmark times real extractions)."""
-    with _cache_lock:
-        _cache.clear()
+    _cache.clear()
     from qa.ingest import pdf
 
-    with pdf._layouts_lock:
-        pdf._layouts.clear()
+    pdf.LAYOUTS.clear()
 
 
 def body_key(text: str, body_start: int) -> str:

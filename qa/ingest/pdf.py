@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import pairwise
 
 from qa.ingest import Extracted, Unreadable
 from qa.ingest.meta import complete
+from qa.recent import Recent
 from qa.text import fold
 
 # A PDF longer than this is a book or a report, not an article; reading it whole would take minutes (15 to 80 ms a page).
@@ -177,24 +176,12 @@ class Layout:
 
 
 # Layouts read lately, by content hash: an upload is checked, then indexed under its saved name, from one extraction.
-LAYOUT_CACHE = 8
-_layouts: OrderedDict[str, Layout] = OrderedDict()
-_layouts_lock = threading.Lock()
+LAYOUTS: Recent[Layout] = Recent(8)
 
 
 def layout(data: bytes) -> Layout:
     """The text layer of a PDF as paragraphs separated by blank lines, with the offset where each page starts."""
-    key = hashlib.sha256(data).hexdigest()
-    with _layouts_lock:
-        if key in _layouts:
-            _layouts.move_to_end(key)
-            return _layouts[key]
-    got = _read_layout(data)
-    with _layouts_lock:
-        _layouts[key] = got
-        while len(_layouts) > LAYOUT_CACHE:
-            _layouts.popitem(last=False)
-    return got
+    return LAYOUTS.get(hashlib.sha256(data).hexdigest(), lambda: _read_layout(data))
 
 
 def _read_layout(data: bytes) -> Layout:

@@ -106,6 +106,24 @@ def ask(page: object, question: str) -> None:
 
 # Behaviour that neither the size nor the scheme changes is tried at the desktop size in light and the phone size in
 # dark: both sizes and both schemes, in half the runs of every combination.
+# Colours in the page, for the functions that measure contrast (pasted at their start): a computed colour's channels,
+# its relative luminance (WCAG), the first opaque background at or above an element, and the contrast of two
+# luminances.
+COLOUR_JS = """
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const backdrop = (start) => {
+    for (let e = start; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0.9)) return c;
+    }
+    return [255, 255, 255];
+  };
+  const ratio = (a, b) => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+"""
 BOTH_SIZES = pytest.mark.parametrize("view", (VIEWS[0], VIEWS[3]), ids=(VIEWS[0].name, VIEWS[3].name))
 
 

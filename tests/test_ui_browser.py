@@ -10,7 +10,7 @@ import logging
 import os
 
 import pytest
-from browsing import DOCS, VIEWS, answer, ask, axe_problems, small_png
+from browsing import COLOUR_JS, DOCS, VIEWS, answer, ask, axe_problems, small_png
 from conftest import ROOT
 
 from qa import bench
@@ -20,23 +20,7 @@ from qa.bench.queries import load_queries
 MIN_CONTRAST = 4.5
 
 # The contrast ratio of an element's text against the first opaque background behind it.
-CONTRAST_JS = """
-(el) => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  let bg = null;
-  for (let e = el; e && !bg; e = e.parentElement) {
-    const c = rgb(getComputedStyle(e).backgroundColor);
-    if (c.length >= 3 && (c.length < 4 || c[3] > 0.9)) bg = c;
-  }
-  bg = bg || [255, 255, 255];
-  const a = lum(rgb(getComputedStyle(el).color)), b = lum(bg);
-  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-}
-"""
+CONTRAST_JS = "(el) => {" + COLOUR_JS + "return ratio(lum(rgb(getComputedStyle(el).color)), lum(backdrop(el))); }"
 
 
 @pytest.fixture(scope="module")

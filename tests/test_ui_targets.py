@@ -3,25 +3,12 @@ question box's placeholder on one line, and the empty chat's hint off the box's 
 
 from __future__ import annotations
 
-from browsing import BOTH_SIZES, answer
+from browsing import BOTH_SIZES, COLOUR_JS, answer
 
 # A focused element's outline: its style, width, its contrast with the background behind the element, and the
 # ancestors that clip it (overflow other than visible, and the ring reaching past their edge).
-RING_JS = """
-(el) => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  let bg = null;
-  for (let e = el.parentElement; e && !bg; e = e.parentElement) {
-    const c = rgb(getComputedStyle(e).backgroundColor);
-    if (c.length >= 3 && (c.length < 4 || c[3] > 0.9)) bg = c;
-  }
-  bg = bg || [255, 255, 255];
+RING_JS = "(el) => {" + COLOUR_JS + """
   const s = getComputedStyle(el);
-  const a = lum(rgb(s.outlineColor)), b = lum(bg);
   const width = parseFloat(s.outlineWidth) || 0, grow = width + (parseFloat(s.outlineOffset) || 0);
   const r = el.getBoundingClientRect();
   const clipped = [];
@@ -32,7 +19,7 @@ RING_JS = """
     if (r.top - grow < c.top - 0.5 || r.bottom + grow > c.bottom + 0.5 || r.left - grow < c.left - 0.5
         || r.right + grow > c.right + 0.5) clipped.push(p.className);
   }
-  return {style: s.outlineStyle, width, contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), clipped};
+  return {style: s.outlineStyle, width, contrast: ratio(lum(rgb(s.outlineColor)), lum(backdrop(el.parentElement))), clipped};
 }
 """
 # Contrast WCAG 2.2 asks of a focus indicator against what is next to it (1.4.11).

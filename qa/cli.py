@@ -131,6 +131,9 @@ def train_reader_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--learning-rate", type=float, default=d.learning_rate, help=f"peak learning rate (default {d.learning_rate})")
     parser.add_argument("--seed", type=int, default=d.seed, help=f"seed of the pair sampling and the model (default {d.seed})")
     parser.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help=f"steps between checkpoints (default {d.checkpoint_every})")
+    parser.add_argument("--swaps", type=float, default=d.swaps,
+                        help="share of answerable questions that also get a swapped question (a name or year replaced by "
+                             f"another of the article's) as a negative (default {d.swaps})")
     parser.add_argument("--steps", type=int, help="stop after this many steps (a smoke run; the checkpoint resumes it)")
     parser.add_argument("--fp32", action="store_true", help="export the ONNX model without int8 quantisation")
 

@@ -6,7 +6,10 @@ Pairs: each answerable question with the sentence that holds its answer (label 1
 paragraph and the sentence of another paragraph of its article that shares most words with the question without
 holding the answer (0: the near-topic sentence a news archive offers); SQuAD 2.0 dev's unanswerable questions
 (articles of the training half only, `squad.held_out`) with their paragraph's most similar sentences (0), which teach
-"not here". Batches hold pairs of like length (less padding, the same pairs), in a seeded order.
+"not here". With `swaps`, a share of the answerable questions also gets a swapped question: a name or year the question
+shares with its answer sentence replaced by another of the same article (the Granite Fire's toll asked of the Cedar
+Ridge Fire), paired with that sentence as a negative, so that the sentence that would answer a near question is not
+taken for the answer. Batches hold pairs of like length (less padding, the same pairs), in a seeded order.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class TrainSettings:
     weight_decay: float = 0.01
     seed: int = 13
     checkpoint_every: int = 200  # steps (about 4 minutes on two cores)
+    swaps: float = 0.0  # share of answerable questions that also get a swapped-question negative
 
 
 Pair = tuple[str, str, float]
@@ -62,6 +66,47 @@ def _words(text: str) -> frozenset[str]:
 
 def _overlap(question: str, sentence: str) -> int:
     return len(_words(question) & _words(sentence))
+
+
+_NAME = re.compile(r"\b[A-Z][\w'-]*[a-z][\w'-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'-]*[a-z][\w'-]*)*")
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+# Capitalised only because they open the question or are too common to name a thing of the article.
+_NOT_NAMES = frozenset({
+    "What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Is", "Are", "Was", "Were", "Do", "Does",
+    "Did", "Can", "Could", "Has", "Have", "Had", "In", "On", "At", "Of", "For", "From", "By", "The", "A", "An", "As",
+    "To", "After", "Before", "During", "Since", "Under", "According",
+})
+
+
+def anchors(text: str) -> list[str]:
+    """The names (capitalised phrases, question words left out) and years a text mentions."""
+    names = []
+    for m in _NAME.finditer(text):
+        words = m.group(0).split()
+        while words and words[0] in _NOT_NAMES:
+            words = words[1:]
+        if words:
+            names.append(" ".join(words))
+    return names + _YEAR.findall(text)
+
+
+def swapped(item: Item, pool: Sequence[str], rng: random.Random) -> Pair | None:
+    """A question that its answer sentence does not answer: one name or year it shares with that sentence replaced by
+    another of the article's (`pool`) that the sentence does not mention, paired with the sentence as a negative."""
+    sentence = item.sentences[item.positives[0]]
+    shared = [a for a in dict.fromkeys(anchors(item.question)) if a in sentence]
+    if not shared:
+        return None
+    old = rng.choice(shared)
+    year = bool(_YEAR.fullmatch(old))
+    folded = fold(sentence)
+    was = set(fold(old).split())
+    # A name whose words hold the old one's, or lie within them ("Chopin", "Frédéric Chopin"), may be the same thing.
+    options = [a for a in pool if bool(_YEAR.fullmatch(a)) == year and fold(a) not in folded
+               and not (was <= set(fold(a).split()) or set(fold(a).split()) <= was)]
+    if not options:
+        return None
+    return (item.question.replace(old, rng.choice(options), 1), sentence, 0.0)
 
 
 def near_topic(item: Item, others: Sequence[str], words: Sequence[frozenset[str]]) -> str | None:
@@ -103,8 +148,9 @@ def question_pairs(item: Item, others: Sequence[str], rng: random.Random,
     return out
 
 
-def make_pairs(train: Path, v2: Path, total: int, seed: int) -> tuple[list[Pair], dict]:
-    """`total` shuffled pairs: every pair of SQuAD 2.0 dev's training half, the rest from SQuAD 1.1 train."""
+def make_pairs(train: Path, v2: Path, total: int, seed: int, swaps: float = 0.0) -> tuple[list[Pair], dict]:
+    """`total` shuffled pairs: every pair of SQuAD 2.0 dev's training half, the rest from SQuAD 1.1 train; with
+    `swaps`, that share of answerable questions also gets a swapped-question negative."""
     rng = random.Random(seed)
 
     def groups(path: Path, keep) -> list[list[Pair]]:
@@ -116,9 +162,15 @@ def make_pairs(train: Path, v2: Path, total: int, seed: int) -> tuple[list[Pair]
         for its in by_article.values():
             sentences = sorted({(it.paragraph, s) for it in its for s in it.sentences})
             words = [_words(s) for _, s in sentences]
+            pool = sorted({a for _, s in sentences for a in anchors(s)}) if swaps else []
             for it in its:
                 keep = [i for i, (p, _) in enumerate(sentences) if p != it.paragraph]
                 pairs = question_pairs(it, [sentences[i][1] for i in keep], rng, [words[i] for i in keep])
+                # rng is drawn from only with swaps, so that a run without them makes the pairs it always made
+                if pairs and swaps and it.answerable and rng.random() < swaps:
+                    extra = swapped(it, pool, rng)
+                    if extra is not None:
+                        pairs.append(extra)
                 if pairs:
                     out.append(pairs)
         return out
@@ -138,6 +190,7 @@ def make_pairs(train: Path, v2: Path, total: int, seed: int) -> tuple[list[Pair]
     pairs = bucketed(pairs, BUCKET)
     stats = {"pairs": len(pairs), "positives": sum(1 for p in pairs if p[2] > 0),
              "questions": len(chosen), "v2_questions": len(v2_groups),
+             "swapped": sum(1 for g in chosen for q, _, y in g[1:] if y == 0 and q != g[0][0]),
              "v2_unanswerable_pairs": sum(len(g) for g in v2_groups if all(p[2] == 0 for p in g))}
     return pairs, stats
 
@@ -174,7 +227,8 @@ def train(settings: TrainSettings, out: Path, progress: bool = True, stop_after:
             raise UserError(f"SQuAD file {p} not found: pass --squad-train / --squad-v2 (../shared/squad/ has them)")
     torch.manual_seed(settings.seed)
     random.seed(settings.seed)
-    pairs, stats = make_pairs(Path(settings.squad_train), Path(settings.squad_v2), settings.pairs, settings.seed)
+    pairs, stats = make_pairs(Path(settings.squad_train), Path(settings.squad_v2), settings.pairs, settings.seed,
+                              settings.swaps)
     order = batches(pairs, settings.batch, settings.seed)
     steps = len(order)
     tokenizer = AutoTokenizer.from_pretrained(settings.base)

@@ -16,8 +16,8 @@ from qa.answer import Status
 from qa.bench.squad import auc
 from qa.reader import FEATURES
 from qa.reader_model import Fit, OnnxCrossEncoder, ReaderModel
-from qa.squad import held_out, items
-from qa.training import TrainSettings, export, question_pairs, train
+from qa.squad import Item, held_out, items
+from qa.training import TrainSettings, anchors, export, make_pairs, question_pairs, swapped, train
 
 CONTEXT = ("The bridge opened in 1932 after four years of work. Its main span is 503 metres long. "
            "The bridge was designed by John Bradfield, who also planned the city's railway. "
@@ -74,6 +74,38 @@ def test_training_pairs_hold_the_answer_sentence_and_sentences_that_do_not_answe
     unanswerable = question_pairs(found["Harbour Bridge-4"], [], rng)
     assert unanswerable and all(y == 0.0 for _, _, y in unanswerable)
     assert unanswerable[0][1].startswith("The bridge")  # the most alike sentence comes first
+
+
+def test_a_swapped_question_names_another_of_the_articles_things_and_its_sentence_does_not_answer_it():
+    assert anchors("When did Sudan gain independence from Britain in 1956?") == ["Sudan", "Britain", "1956"]
+    assert anchors("What is the Royal University of Warsaw?") == ["Royal University of Warsaw"]
+    item = Item(id="1", title="t", paragraph=0, question="How many homes did the Cedar Ridge Fire destroy in 2024?",
+                sentences=("The Cedar Ridge Fire destroyed 40 homes in 2024.",), positives=(0,), answerable=True,
+                unique=True, answers=("40",))
+    seen = {swapped(item, ["Granite Fire", "2019", "Cedar Ridge", "The Cedar Ridge Fire"], random.Random(i))
+            for i in range(20)}
+    # "Cedar Ridge" and "The Cedar Ridge Fire" may name the same fire: never swapped in
+    assert seen == {("How many homes did the Granite Fire destroy in 2024?", item.sentences[0], 0.0),
+                    ("How many homes did the Cedar Ridge Fire destroy in 2019?", item.sentences[0], 0.0)}
+    nothing_shared = Item(id="2", title="t", paragraph=0, question="Who designed it?", sentences=("Bradfield did.",),
+                          positives=(0,), answerable=True, unique=True, answers=("Bradfield",))
+    assert swapped(nothing_shared, ["Granite Fire"], random.Random(0)) is None
+
+
+def test_swaps_add_negatives_and_leave_a_run_without_them_as_it_was(tmp_path):
+    context = "The Harbour Bridge was designed by John Bradfield. The Old Mill was designed by Ada Reid."
+    article = {"title": "Bridges", "paragraphs": [{"context": context, "qas": [
+        {"id": "b1", "question": "Who designed the Harbour Bridge?",
+         "answers": [{"text": "John Bradfield", "answer_start": context.index("John Bradfield")}]}]}]}
+    train_file = tmp_path / "t.json"
+    train_file.write_text(json.dumps({"data": [article]}))
+    v2 = squad_file(tmp_path / "v.json.gz", titles=("V2 a", "V2 b"))
+    plain, stats = make_pairs(train_file, v2, 40, 3)
+    assert (plain, stats["swapped"]) == (make_pairs(train_file, v2, 40, 3, 0.0)[0], 0)
+    with_swaps, stats = make_pairs(train_file, v2, 40, 3, 1.0)
+    swaps = [p for p in with_swaps if p not in plain]
+    assert stats["swapped"] == len(swaps) == 1
+    assert swaps[0][0] in ("Who designed the Old Mill?", "Who designed the Ada Reid?") and swaps[0][2] == 0.0
 
 
 def test_held_out_splits_articles_not_questions():

@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from qa.errors import UserError
@@ -90,6 +91,13 @@ def anchors(text: str) -> list[str]:
     return names + _YEAR.findall(text)
 
 
+@lru_cache(maxsize=1 << 16)
+def _folded(name: str) -> tuple[str, frozenset[str]]:
+    # Every question of an article looks through the same pool of names: fold each once, not once per question.
+    text = fold(name)
+    return text, frozenset(text.split())
+
+
 def swapped(item: Item, pool: Sequence[str], rng: random.Random) -> Pair | None:
     """A question that its answer sentence does not answer: one name or year it shares with that sentence replaced by
     another of the article's (`pool`) that the sentence does not mention, paired with the sentence as a negative."""
@@ -100,10 +108,10 @@ def swapped(item: Item, pool: Sequence[str], rng: random.Random) -> Pair | None:
     old = rng.choice(shared)
     year = bool(_YEAR.fullmatch(old))
     folded = fold(sentence)
-    was = set(fold(old).split())
+    was = _folded(old)[1]
     # A name whose words hold the old one's, or lie within them ("Chopin", "Frédéric Chopin"), may be the same thing.
-    options = [a for a in pool if bool(_YEAR.fullmatch(a)) == year and fold(a) not in folded
-               and not (was <= set(fold(a).split()) or set(fold(a).split()) <= was)]
+    options = [a for a in pool if bool(_YEAR.fullmatch(a)) == year and _folded(a)[0] not in folded
+               and not (was <= _folded(a)[1] or _folded(a)[1] <= was)]
     if not options:
         return None
     return (item.question.replace(old, rng.choice(options), 1), sentence, 0.0)

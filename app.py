@@ -13,7 +13,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from qa import Engine, Settings, UserError, runtime
-from qa.corpus import check_folder
+from qa.ingest.corpus import check_folder
 from qa.text import clip
 from webui import THEME, Backend, build_ui, css
 from webui.limits import MAX_BODY_BYTES, BodyLimit

@@ -36,7 +36,7 @@ def real_vectors(source: str) -> np.ndarray:
         with np.load(source, allow_pickle=False) as data:
             return np.asarray(data["vectors"], dtype=np.float32)
     from embeddings import VectorIndex
-    from qa.store import PASSAGES, current_generation
+    from qa.index.store import PASSAGES, current_generation
 
     saved = VectorIndex.load(current_generation(Path(source)) / PASSAGES, "flat")
     return saved.vectors(np.arange(saved.size))

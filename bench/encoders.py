@@ -18,10 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from embeddings import Encoder
 from embeddings.encoder import default_cache_dir
 from qa.bench.queries import load_queries
-from qa.chunking import chunk_corpus
-from qa.corpus import load_corpus
-from qa.embedding import passage_text, sentence_text
-from qa.sentences import sentence_spans
+from qa.index.vectors import passage_text, sentence_text
+from qa.ingest.chunking import chunk_corpus
+from qa.ingest.corpus import load_corpus
+from qa.ingest.sentences import sentence_spans
 
 ROUNDS = 3
 QUESTIONS = 40

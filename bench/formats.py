@@ -23,9 +23,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import matplotlib  # noqa: E402 - only for the DejaVu font it ships, which writes any text into a PDF
 from documents import CHROME, RUNNING_HEADER, long_pdf, news_page, pdf_pages  # noqa: E402
 
-from qa.chunking import chunk_article, split_paragraphs  # noqa: E402
-from qa.corpus import read_article  # noqa: E402
-from qa.ingest import clear_cache, extract  # noqa: E402
+from qa.ingest.chunking import chunk_article, split_paragraphs  # noqa: E402
+from qa.ingest.corpus import read_article  # noqa: E402
+from qa.ingest.formats import clear_cache, extract  # noqa: E402
 from qa.settings import DEFAULT_CORPUS  # noqa: E402
 
 FONT = str(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf")

@@ -20,7 +20,7 @@ def _lexical(sentences: list[str], pairs: list[tuple[int, int]], work: str | Non
     (tokenising 1M passages one by one takes most of an hour on a busy machine); reused from `work` when there."""
     import bm25s
 
-    from qa.lexical import BM25_B, BM25_K1, BM25_METHOD, LexicalIndex, tokenize
+    from qa.index.lexical import BM25_B, BM25_K1, BM25_METHOD, LexicalIndex, tokenize
 
     folder = Path(work) / f"bm25-{len(pairs)}" if work else None
     if folder is not None and folder.is_dir():
@@ -47,12 +47,12 @@ def retrieve_at(vectors: np.ndarray, built: dict, queries: np.ndarray, questions
 
     from embeddings import VectorIndex
     from embeddings.index import resolve_kind, tune
-    from qa.chunking import Chunked, Passage
-    from qa.corpus import Article
-    from qa.library import Library, SentenceTable
-    from qa.manifest import Manifest
-    from qa.retrieve import retrieve
-    from qa.sentences import sentence_spans
+    from qa.index.library import Library, SentenceTable
+    from qa.index.manifest import Manifest
+    from qa.ingest.chunking import Chunked, Passage
+    from qa.ingest.corpus import Article
+    from qa.ingest.sentences import sentence_spans
+    from qa.search.retrieve import retrieve
 
     faiss.omp_set_num_threads(1)
     n = len(vectors)

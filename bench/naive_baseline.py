@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from embeddings import Encoder
 from qa.bench.metrics import ir_metrics, ranked_run
 from qa.bench.queries import load_queries
-from qa.corpus import load_corpus
-from qa.retrieve import minmax
+from qa.ingest.corpus import load_corpus
+from qa.search.retrieve import minmax
 from qa.settings import DEFAULT_CORPUS
 from qa.text import fold
 

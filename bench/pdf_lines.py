@@ -2,7 +2,7 @@
 
     python bench/pdf_lines.py [--lines 10000 100000] [--repeat 3]
 
-Prints, per line count, the file's size and the median time of `qa.ingest.extract` (the cache cleared before each
+Prints, per line count, the file's size and the median time of `qa.ingest.formats.extract` (the cache cleared before each
 run), and the ratio to the first count; the last line is all of it as JSON.
 """
 
@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from documents import lines_pdf  # noqa: E402
 
-from qa.ingest import clear_cache, extract  # noqa: E402
+from qa.ingest.formats import clear_cache, extract  # noqa: E402
 
 
 def main() -> None:

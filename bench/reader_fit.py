@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa import Settings, open_engine, runtime  # noqa: E402
-from qa.answering import analyses, gather  # noqa: E402
-from qa.conversation import Turn  # noqa: E402
-from qa.question import analyze  # noqa: E402
-from qa.reader import BIAS, FEATURES, WEIGHTS, read, reading_depth  # noqa: E402
-from qa.reader_model import FIT_FILE, Fit, ReaderModel  # noqa: E402
-from qa.retrieve import Filters  # noqa: E402
+from qa.answer.conversation import Turn  # noqa: E402
+from qa.answer.cross_encoder import FIT_FILE, Fit, ReaderModel  # noqa: E402
+from qa.answer.pipeline import analyses, gather  # noqa: E402
+from qa.answer.question import analyze  # noqa: E402
+from qa.answer.reader import BIAS, FEATURES, WEIGHTS, read, reading_depth  # noqa: E402
+from qa.search.filters import Filters  # noqa: E402
 from qa.text import fold  # noqa: E402
 
 SETS = {

@@ -103,13 +103,12 @@ LAST_TORCH_CPU_RATE = [0.0]
 def query_child(args: argparse.Namespace) -> None:
     """In a child process: open the saved index (timed), then ask the questions and print stage timings as JSON."""
     from qa import Settings, open_engine, runtime
-    from qa.model import load_encoder
 
     runtime.setup(verbose=False)  # one FAISS thread, as `python -m qa ask` runs
 
     began = time.perf_counter()
     settings = Settings.load(corpus=args.corpus, index_dir=args.index_dir, backend=args.backend)
-    encoder = load_encoder(settings)
+    encoder = settings.encoder_spec().load()
     model_s = time.perf_counter() - began
     t = time.perf_counter()
     engine = open_engine(settings, encoder=encoder)
@@ -128,9 +127,9 @@ def query_child(args: argparse.Namespace) -> None:
 
 def cmd_build(args: argparse.Namespace) -> list[dict]:
     """Build indexes of each size and measure them."""
-    from qa.chunking import chunk_corpus
-    from qa.corpus import load_corpus
-    from qa.embedding import passage_text
+    from qa.index.vectors import passage_text
+    from qa.ingest.chunking import chunk_corpus
+    from qa.ingest.corpus import load_corpus
 
     docs = beir_docs(Path(args.beir))
     with open(Path(args.beir) / "queries.jsonl", encoding="utf-8") as handle:
@@ -185,9 +184,9 @@ def cmd_ratio(args: argparse.Namespace) -> list[dict]:
     each sentence mode (a fresh index folder each time): per-round ratios of build passages/s to torch passages/s."""
     import statistics
 
-    from qa.chunking import chunk_corpus
-    from qa.corpus import load_corpus
-    from qa.embedding import passage_text
+    from qa.index.vectors import passage_text
+    from qa.ingest.chunking import chunk_corpus
+    from qa.ingest.corpus import load_corpus
 
     work = Path(tempfile.mkdtemp(prefix=f"ratio-{args.size}-"))
     rounds: list[dict] = []

@@ -4,12 +4,13 @@ The public API is the twelve names below (types for annotations are in `qa.types
 Importing the package changes nothing in the process: `qa.runtime.setup()` is for programs that want the CLI's setup.
 """
 
-from qa.answer import Answer, Citation, Status
+from qa.answer.result import Answer, Citation, Status
+from qa.answer.verify import verify
 from qa.engine import Engine, ask, open_engine, search
 from qa.errors import UserError
-from qa.retrieve import Filters, Hit
+from qa.search.filters import Filters
+from qa.search.retrieve import Hit
 from qa.settings import Settings
-from qa.verify import verify
 
 __all__ = [
     "Answer", "Citation", "Engine", "Filters", "Hit", "Settings", "Status", "UserError", "ask", "open_engine",

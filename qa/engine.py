@@ -9,22 +9,22 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from embeddings import EmbeddingCache, Encoder
-from qa.answer import Answer, Citation, citation_for, elapsed_ms
-from qa.answering import answer_question
-from qa.calibration import GENERIC_QUESTIONS, fit_threshold, null_threshold, save_threshold, threshold_for
-from qa.chunking import Chunked, Passage, chunk_document
-from qa.conversation import history_turns
-from qa.corpus import Document
+from qa.answer.calibration import GENERIC_QUESTIONS, fit_threshold, null_threshold, save_threshold, threshold_for
+from qa.answer.conversation import history_turns
+from qa.answer.cross_encoder import ReaderModel, load_reader
+from qa.answer.pipeline import answer_question
+from qa.answer.question import Question, clean_question, prepare_question
+from qa.answer.result import Answer, Citation, citation_for, elapsed_ms
 from qa.errors import UserError
-from qa.ingest import SUFFIX_LIST, body_key
+from qa.index.library import BuildReport, Library, Progress, index_chunks, versions
+from qa.index.store import LoadReason, LoadResult, open_or_build
+from qa.ingest.chunking import Chunked, Passage, chunk_document
+from qa.ingest.corpus import Document
+from qa.ingest.formats import SUFFIX_LIST, body_key
 from qa.ingest.uploads import MAX_UPLOAD_BYTES, Upload, UploadStatus, indexed, save_upload
-from qa.library import BuildReport, Library, Progress, index_chunks, versions
-from qa.model import is_model_of, load_encoder
-from qa.question import Question, clean_question, prepare_question
-from qa.reader_model import ReaderModel, load_reader
-from qa.retrieve import Filters, Hit, known_articles, retrieve
+from qa.search.filters import Filters, known_articles
+from qa.search.retrieve import Hit, retrieve
 from qa.settings import Settings, parse_k, parse_mode
-from qa.store import LoadReason, LoadResult, open_or_build
 from qa.text import clip
 
 
@@ -100,7 +100,7 @@ class Engine:
         if self.in_memory:
             raise UserError("this engine indexes documents given in memory: open a new one to change them")
         with self._write:
-            self._set(open_or_build(self.settings, self.encoder, rebuild=rebuild, progress=progress))
+            self._set(open_or_build(self.settings.index_spec, self.encoder, rebuild=rebuild, progress=progress))
             return self.report
 
     def rebuild(self, progress: Progress | None = None) -> BuildReport:
@@ -251,16 +251,17 @@ def open_engine(settings: Settings | None = None, *, documents: Iterable[Documen
     if documents is not None and ray is not None:
         raise UserError("documents in memory are indexed in this process: open them without `ray`")
     if ray is not None:
-        from qa.distributed import check_ray, embed_with_ray  # Ray is optional: imported only when asked for
+        from qa.index.distributed import check_ray, embed_with_ray  # Ray is optional: imported only when asked for
 
         check_ray(ray or None)  # before the model loads: a wrong address fails in seconds
-    if encoder is None or not is_model_of(encoder, settings):
-        encoder = load_encoder(settings, documents is not None)
+    model = settings.encoder_spec(documents=documents is not None)
+    if encoder is None or not model.matches(encoder):
+        encoder = model.load()
     if documents is not None:
         return Engine(settings, encoder, build_documents(documents, settings, encoder, progress))
     if ray is not None:
-        summary = embed_with_ray(settings, encoder, ray or None)
-    engine = Engine(settings, encoder, open_or_build(settings, encoder, rebuild=rebuild or ray is not None, progress=progress))
+        summary = embed_with_ray(settings.index_spec, model, encoder, ray or None)
+    engine = Engine(settings, encoder, open_or_build(settings.index_spec, encoder, rebuild=rebuild or ray is not None, progress=progress))
     engine.distributed = summary
     return engine
 

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL, INDEX_TYPES
-from qa.chunking import MAX_PASSAGES_PER_FILE
-from qa.embedding import DEFAULT_SENTENCES, SENTENCE_MODES
+from qa.answer.reasons import DEFAULT_REASONS, MAX_REASONS
 from qa.errors import UserError
-from qa.reasons import DEFAULT_REASONS, MAX_REASONS
+from qa.index.encoder import EncoderSpec
+from qa.index.store import IndexSpec
+from qa.index.vectors import DEFAULT_SENTENCES, SENTENCE_MODES
+from qa.ingest.chunking import MAX_PASSAGES_PER_FILE
 from qa.text import clip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,6 +156,17 @@ class Settings:
         """Where the encoder's ONNX export is kept: the index folder's cache (beside the embedding cache)."""
         return self.index_path / "cache"
 
+    @property
+    def index_spec(self) -> IndexSpec:
+        """What the index is built from and kept in, as the index layer takes it."""
+        return IndexSpec(self.corpus, self.index_path, self.index_type, self.sentences, self.max_paragraphs)
+
+    def encoder_spec(self, documents: bool = False) -> EncoderSpec:
+        """The model to load, as the index layer takes it: its ONNX export kept in the index folder's cache, or, for
+        documents in memory, in the user's cache folder (shared by every set of documents, e.g. each BEIR dataset)."""
+        cache = (self.cache_dir or user_cache(os.environ)) if documents else self.model_cache
+        return EncoderSpec(self.model, self.backend, cache, self.query_threads)
+
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Defaults, then `SOURCEQA_*` environment variables, then the non-None `overrides` (e.g. flags); checked."""
@@ -165,8 +178,7 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls().with_values(**values)
         if settings.cache_dir is None:
-            base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-            settings = replace(settings, cache_dir=Path(base) / "sourceqa")
+            settings = replace(settings, cache_dir=user_cache(environ))
         return settings
 
     def with_values(self, **values: object) -> Settings:
@@ -189,6 +201,11 @@ class Settings:
         """Settings from parsed flags (those given win over the environment), then `overrides`."""
         given = {o.field: getattr(args, o.field) for o in OPTIONS if getattr(args, o.field, None) is not None}
         return cls.load(**{**given, **{k: v for k, v in overrides.items() if v is not None}})
+
+
+def user_cache(environ: Mapping[str, str]) -> Path:
+    """The user's cache folder for sourceqa: $XDG_CACHE_HOME/sourceqa or ~/.cache/sourceqa."""
+    return Path(environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "sourceqa"
 
 
 def parse_mode(value: object) -> str:

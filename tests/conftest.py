@@ -157,7 +157,7 @@ class Ran:
 
 def run_cli(args: list[str], encoder: Encoder | None = None, env: dict[str, str] | None = None) -> Ran:
     """`python -m qa ARGS` in this process (the session's model shared), with `env` set for the call."""
-    from qa.cli import main
+    from qa.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     saved = {k: os.environ.get(k) for k in env or {}}

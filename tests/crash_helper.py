@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import embeddings.cache
 import embeddings.files
 import embeddings.index
-import qa.store
+import qa.index.store
 from embeddings.encoder import resolve_model
 from qa import Settings, open_engine
 
@@ -57,7 +57,7 @@ def stop(what: str) -> None:
 def install(point: str) -> None:
     """Make the process stop at `point` (see the module docstring)."""
     kind, _, name = point.partition(":")
-    real_write, real_replace, real_rmtree = embeddings.files.atomic_write, os.replace, qa.store.shutil.rmtree
+    real_write, real_replace, real_rmtree = embeddings.files.atomic_write, os.replace, qa.index.store.shutil.rmtree
 
     def write(path, data):
         if kind == "write" and Path(path).name == name:
@@ -74,13 +74,13 @@ def install(point: str) -> None:
             stop(point)
         return real_rmtree(path, *args, **kwargs)
 
-    for module in (qa.store, embeddings.index, embeddings.cache):
+    for module in (qa.index.store, embeddings.index, embeddings.cache):
         module.atomic_write = write
     os.replace = replace
-    qa.store.shutil.rmtree = rmtree
+    qa.index.store.shutil.rmtree = rmtree
     # bm25s writes its own files: stop before the first of them when asked to.
     if kind == "write" and name == "bm25":
-        qa.store.LexicalIndex.save = lambda self, folder: stop(point)
+        qa.index.store.LexicalIndex.save = lambda self, folder: stop(point)
 
 
 def main(argv: list[str]) -> None:
@@ -98,7 +98,7 @@ def main(argv: list[str]) -> None:
             print("STOPPED after saving the upload, before indexing it", flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
 
-        qa.store.index_chunks = die
+        qa.index.store.index_chunks = die
         path = Path(arg)
         engine.add_files([(path.name, path.read_bytes())])
     else:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from embeddings import file_sha256
 from qa import Answer, UserError, verify
-from qa.corpus import read_source
-from qa.reasons import MAX_REASONS
-from qa.store import current_generation
+from qa.answer.reasons import MAX_REASONS
+from qa.index.store import current_generation
+from qa.ingest.corpus import read_source
 
 WHY = "Why does Russia engage the Taliban?"
 # Eight questions of every kind (answerable, off-topic, near-topic, follow-ups, listed reasons) for benchmark runs.

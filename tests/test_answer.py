@@ -8,14 +8,15 @@ import shutil
 import pytest
 from helpers import WHY, assert_well_formed
 
-from qa import Citation, Settings, UserError, cli, open_engine, verify
+from qa import Citation, Settings, UserError, open_engine, verify
+from qa.answer.calibration import fit_threshold, null_threshold
+from qa.answer.conversation import Turn, is_follow_up, search_text
+from qa.answer.evidence import has_evidence, leans_back
+from qa.answer.question import Wants, analyze
+from qa.answer.reader import FEATURES
+from qa.answer.reader import score as reader_score
 from qa.bench.queries import load_queries, relevant_ids
-from qa.calibration import fit_threshold, null_threshold
-from qa.conversation import Turn, is_follow_up, search_text
-from qa.evidence import has_evidence, leans_back
-from qa.question import Wants, analyze
-from qa.reader import FEATURES
-from qa.reader import score as reader_score
+from qa.cli import main as cli
 
 
 # --- pure parts ---------------------------------------------------------------------------------------------

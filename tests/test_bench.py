@@ -17,8 +17,8 @@ from helpers import GLACIER, PILOTS, PILOTS_NAME, SMALL_QUERIES, assert_one_line
 from qa import Settings, open_engine
 from qa.bench import markdown, runner, runs, tables
 from qa.bench.metrics import ANSWER_METRICS, ir_metrics, metric_names, ranked_run, run_metrics
-from qa.bench.model import BuildStats, Delta, QueryRun, compare, regressions
 from qa.bench.queries import Query, load_queries, queries_name
+from qa.bench.results import BuildStats, Delta, QueryRun, compare, regressions
 from qa.bench.runs import load_report, write_reports
 from webui.benchview import latest_view
 

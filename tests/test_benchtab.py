@@ -12,7 +12,7 @@ from helpers import SMALL_QUERIES, WHY, answer_key, seed_earlier_run, write
 
 from qa import Settings
 from qa.bench.job import job
-from qa.bench.model import BenchReport, BuildStats, ModeRun, compare
+from qa.bench.results import BenchReport, BuildStats, ModeRun, compare
 from webui import Backend, NotReady
 from webui import render_bench as rb
 from webui.benchtab import BenchRunner, BenchTab, Busy, environment

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.boilerplate import classify, heading_like, pattern_reason
-from qa.chunking import MAX_PASSAGES_PER_FILE, chunk_article, split_paragraphs
-from qa.corpus import parse_article
+from qa.ingest.boilerplate import classify, heading_like, pattern_reason
+from qa.ingest.chunking import MAX_PASSAGES_PER_FILE, chunk_article, split_paragraphs
+from qa.ingest.corpus import parse_article
 
 PROSE = "The committee met on Tuesday to weigh the proposal, and members said the vote would come next month."
 PROSE2 = "Farmers in the valley said the late rains had ruined much of the early harvest across the region."

@@ -8,8 +8,8 @@ import pytest
 from helpers import write
 
 from qa import UserError
-from qa.chunking import chunk_article
-from qa.corpus import load_corpus, read_source
+from qa.ingest.chunking import chunk_article
+from qa.ingest.corpus import load_corpus, read_source
 
 BODY = "Tide tables were revised after the storm, the port authority said on Friday morning.\n\nA second paragraph follows here, with more words in it than a heading has."
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _qa(*args: str, code: str = "") -> subprocess.CompletedProcess:
     """`python -m qa ARGS` (after `code`, run first in the same process)."""
-    script = code + "\nimport sys\nfrom qa.cli import main\nsys.exit(main(sys.argv[1:]))"
+    script = code + "\nimport sys\nfrom qa.cli.main import main\nsys.exit(main(sys.argv[1:]))"
     return subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True, timeout=900)
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from helpers import PILOTS, PILOTS_NAME, WHY, write
 
-import qa.lexical
+import qa.index.lexical
 from qa import Filters, Settings, UserError, open_engine
 from qa.bench.queries import load_queries, relevant_ids
-from qa.corpus import read_source
+from qa.ingest.corpus import read_source
 
 # Lines of the raw articles that are page furniture, not article prose.
 BOILERPLATE = [
@@ -55,7 +55,7 @@ def test_warm_start_embeds_and_tokenises_nothing(engine, encoder, monkeypatch):
     def no_tokenising(texts):
         raise AssertionError("a warm start must not tokenise")
 
-    monkeypatch.setattr(qa.lexical, "tokenize", no_tokenising)
+    monkeypatch.setattr(qa.index.lexical, "tokenize", no_tokenising)
     warm = open_engine(engine.settings, encoder=encoder)
     report = warm.report
     assert report.loaded and encoder.texts_encoded == before

@@ -18,9 +18,9 @@ from helpers import PILOTS, PILOTS_NAME, WHY, answer_key, assert_well_formed, ge
 
 from embeddings import EmbeddingCache
 from qa import Engine, Settings, open_engine
-from qa.embedding import encode_plans, plan
-from qa.library import expected_for, passage_text
-from qa.store import CURRENT, current_generation
+from qa.index.library import expected_for, passage_text
+from qa.index.store import CURRENT, current_generation
+from qa.index.vectors import encode_plans, plan
 from webui import Backend, render
 
 HELPER = Path(__file__).resolve().parent / "crash_helper.py"
@@ -205,7 +205,7 @@ def test_a_damaged_embedding_cache_is_detected_warned_about_and_rebuilt(engine, 
 def test_an_unwritable_index_folder_serves_from_memory_and_says_why(private_settings, encoder, changed, monkeypatch):
     import embeddings.cache
     import embeddings.index
-    import qa.store
+    import qa.index.store
 
     folder = private_settings.index_path
     write(private_settings.corpus, PILOTS_NAME, PILOTS)
@@ -215,7 +215,7 @@ def test_an_unwritable_index_folder_serves_from_memory_and_says_why(private_sett
     def refuse(path, data):
         raise PermissionError(13, "Permission denied", str(path))
 
-    for module in (qa.store, embeddings.index, embeddings.cache):
+    for module in (qa.index.store, embeddings.index, embeddings.cache):
         monkeypatch.setattr(module, "atomic_write", refuse)
     backend = Backend(private_settings, encoder)
     engine = backend.open()

@@ -21,11 +21,11 @@ from documents import (
 from helpers import assert_well_formed, write
 
 from qa import Engine, Settings, open_engine, verify
-from qa.chunking import chunk_article, split_paragraphs
-from qa.corpus import load_corpus, read_article, read_source
-from qa.ingest import Unreadable, extract
-from qa.ingest.meta import read_line
-from qa.ingest.pdf import MAX_PAGES, NO_TEXT
+from qa.ingest.chunking import chunk_article, split_paragraphs
+from qa.ingest.corpus import load_corpus, read_article, read_source
+from qa.ingest.formats import Unreadable, extract
+from qa.ingest.formats.meta import read_line
+from qa.ingest.formats.pdf import MAX_PAGES, NO_TEXT
 from qa.settings import DEFAULT_CORPUS
 
 QUAY = [

@@ -261,7 +261,7 @@ def test_uploads_sharing_a_stem_or_a_slug_get_their_own_article_ids(private_engi
 
 def test_files_sharing_a_stem_in_the_folder_get_ids_with_their_suffix(private_settings, encoder, cli):
     from qa import verify
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
 
     write(private_settings.corpus, "report.txt", OTTERS)
     write(private_settings.corpus, "report.md", HERONS)
@@ -281,8 +281,9 @@ def test_files_sharing_a_stem_in_the_folder_get_ids_with_their_suffix(private_se
 
 
 def test_an_index_built_with_colliding_ids_is_rebuilt_with_the_new_ones(private_settings, encoder, monkeypatch):
-    from qa import corpus, verify
-    from qa.ingest import doc_id_for
+    from qa import verify
+    from qa.ingest import corpus
+    from qa.ingest.formats import doc_id_for
 
     write(private_settings.corpus, "report.txt", OTTERS)
     write(private_settings.corpus, "report.md", HERONS)
@@ -302,7 +303,7 @@ def test_an_index_built_with_colliding_ids_is_rebuilt_with_the_new_ones(private_
 def test_joining_a_pdfs_hyphenated_lines_is_linear(monkeypatch):
     from documents import lines_pdf
 
-    from qa.ingest import clear_cache, extract, pdf
+    from qa.ingest.formats import clear_cache, extract, pdf
 
     searched: list[int] = []
     real = pdf._HYPHENATED
@@ -323,7 +324,7 @@ def test_joining_a_pdfs_hyphenated_lines_is_linear(monkeypatch):
 def test_an_uploaded_pdf_is_extracted_once(private_engine, monkeypatch):
     from documents import pdf_pages
 
-    from qa.ingest import clear_cache, pdf
+    from qa.ingest.formats import clear_cache, pdf
 
     pages: list[object] = []
     real = pdf._page_lines
@@ -335,7 +336,9 @@ def test_an_uploaded_pdf_is_extracted_once(private_engine, monkeypatch):
 
 
 def test_a_huge_text_file_is_read_only_up_to_the_bound(private_settings, encoder, monkeypatch):
-    from qa import chunking, ingest, verify
+    from qa import verify
+    from qa.ingest import chunking
+    from qa.ingest import formats as ingest
 
     monkeypatch.setattr(ingest, "MAX_TEXT_BYTES", 200_000)
     classified: list[int] = []
@@ -358,7 +361,7 @@ def test_a_huge_text_file_is_read_only_up_to_the_bound(private_settings, encoder
 def test_links_out_of_the_folder_and_special_files_are_warned_about_and_never_opened(tmp_path):
     import os
 
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
 
     corpus = tmp_path / "corpus"
     write(corpus, "otters.txt", OTTERS)
@@ -453,8 +456,8 @@ def test_cli_mistakes_are_usage_errors(cli):
 
 # --- issue 23: what one request may make the server hold -----------------------------------------------------
 def test_questions_and_histories_are_read_only_up_to_their_caps(engine, monkeypatch):
-    from qa import conversation, question
-    from qa.question import MAX_HISTORY_ITEMS, MAX_QUESTION_CHARS
+    from qa.answer import conversation, question
+    from qa.answer.question import MAX_HISTORY_ITEMS, MAX_QUESTION_CHARS
 
     tidied: list[int] = []
     for module in (question, conversation):

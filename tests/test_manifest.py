@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.manifest import FORMAT, Expected, Manifest, checksum_problems, fingerprint, stale_reasons
+from qa.index.manifest import FORMAT, Expected, Manifest, checksum_problems, fingerprint, stale_reasons
 
 
 def manifest(**kw) -> Manifest:

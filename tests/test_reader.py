@@ -9,8 +9,8 @@ import pytest
 from helpers import WHY, assert_well_formed
 
 from qa import UserError, open_engine
+from qa.answer.reasons import DEFAULT_REASONS
 from qa.bench.queries import load_queries, reasons_found
-from qa.reasons import DEFAULT_REASONS
 
 
 def test_a_question_the_articles_almost_answer_is_partial_and_names_what_is_missing(engine, encoder):

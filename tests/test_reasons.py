@@ -8,7 +8,7 @@ import pytest
 from helpers import WHY, assert_well_formed, write
 
 from qa import Settings, UserError, open_engine
-from qa.reasons import NEXT, continues, group, item_number, lists_in, shared_weight
+from qa.answer.reasons import NEXT, continues, group, item_number, lists_in, shared_weight
 
 # --- pure parts ---------------------------------------------------------------------------------------------
 

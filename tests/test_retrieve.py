@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from qa import UserError
-from qa.retrieve import Filters, article_matches, date_bounds, fuse, minmax, order, parse_date
+from qa.search.filters import Filters, article_matches, date_bounds, parse_date
+from qa.search.retrieve import fuse, minmax, order
 
 
 def test_minmax_scales_and_flat_vectors_count_for_nothing():

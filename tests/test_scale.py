@@ -15,7 +15,7 @@ import numpy as np
 from embeddings import VectorIndex
 from embeddings import index as vector_index
 from qa import open_engine
-from qa.retrieve import _sentence_max, order, top_rows
+from qa.search.retrieve import _sentence_max, order, top_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def test_fusion_order_and_best_sentence_equal_the_plain_loops(engine):
         expected = sorted(range(n), key=lambda i: (-round(float(scores[i]), 9), ids[i]))
         assert order(scores, ids).tolist() == expected
     library = engine.library
-    from qa.retrieve import retrieve
+    from qa.search.retrieve import retrieve
 
     question = "Why does Russia engage the Taliban?"
     query = engine.encoder.encode_query(question)
@@ -71,10 +71,10 @@ def test_auto_index_is_flat_then_ivf(monkeypatch):
 
 def _index_json(corpus: Path, index: Path, checkpoint: int | None = None) -> subprocess.Popen:
     """`python -m qa index --json` as a child process (with a smaller checkpoint interval when given)."""
-    code = "import sys; import qa.embedding as lib\n"
+    code = "import sys; import qa.index.vectors as lib\n"
     if checkpoint:
         code += f"lib.CHECKPOINT_TEXTS = {checkpoint}\n"
-    code += "from qa.cli import main; sys.exit(main(sys.argv[1:]))"
+    code += "from qa.cli.main import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.Popen([sys.executable, "-c", code, "index", "--json", "--corpus", str(corpus), "--index-dir", str(index)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -131,10 +131,10 @@ def test_adding_files_encodes_only_them(private_engine):
 
 
 def test_sentences_cut_off_by_the_token_limit_are_encoded_alone(encoder):
-    from qa.chunking import Passage
-    from qa.corpus import Article
-    from qa.embedding import encode_plans, plan
-    from qa.sentences import sentence_spans
+    from qa.index.vectors import encode_plans, plan
+    from qa.ingest.chunking import Passage
+    from qa.ingest.corpus import Article
+    from qa.ingest.sentences import sentence_spans
 
     text = "Officials met in Kabul on Monday. " * 60 + "The plant opens next spring, the utility said."
     passage = Passage(id="a:1", doc_id="a", n=1, start=0, end=len(text), text=text,
@@ -154,7 +154,7 @@ def test_sentence_mode_is_part_of_the_recipe(monkeypatch):
     import pytest
 
     from qa import Settings, UserError
-    from qa.library import recipe
+    from qa.index.library import recipe
 
     monkeypatch.delenv("SOURCEQA_SENTENCES", raising=False)
     alone = recipe(Settings.load().sentences)

@@ -12,12 +12,12 @@ import pytest
 from conftest import run_cli
 
 from qa import UserError
-from qa.answer import Status
+from qa.answer.cross_encoder import Fit, OnnxCrossEncoder, ReaderModel
+from qa.answer.reader import FEATURES
+from qa.answer.result import Status
 from qa.bench.squad import auc
-from qa.reader import FEATURES
-from qa.reader_model import Fit, OnnxCrossEncoder, ReaderModel
-from qa.squad import Item, held_out, items
-from qa.training import TrainSettings, anchors, export, make_pairs, question_pairs, swapped, train
+from qa.training.squad import Item, held_out, items
+from qa.training.trainer import TrainSettings, anchors, export, make_pairs, question_pairs, swapped, train
 
 CONTEXT = ("The bridge opened in 1932 after four years of work. Its main span is 503 metres long. "
            "The bridge was designed by John Bradfield, who also planned the city's railway. "

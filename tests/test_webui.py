@@ -11,8 +11,8 @@ import pytest
 
 import app
 from qa import Answer, Citation, Settings, UserError
-from qa.chunking import chunk_article
-from qa.corpus import parse_article
+from qa.ingest.chunking import chunk_article
+from qa.ingest.corpus import parse_article
 from qa.types import AnswerSentence, Upload, Verification
 from webui import Backend, NotReady, chat, render
 from webui.templating import md_text

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from qa import Answer, Citation, Engine, Status
-from qa.ingest import FIELDS, FROM_METADATA, FROM_NAME, FROM_NOWHERE, FROM_TEXT
+from qa.ingest.formats import FIELDS, FROM_METADATA, FROM_NAME, FROM_NOWHERE, FROM_TEXT
 from qa.types import ArticleView, Upload, Verification
 from webui.templating import render, render_string
 

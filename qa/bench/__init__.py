@@ -6,8 +6,8 @@ Not imported by `import qa`: only `python -m qa bench` and the web app's Benchma
 from qa.bench import markdown
 from qa.bench.beir import load_beir, run_beir
 from qa.bench.command import main
-from qa.bench.model import BenchReport, Delta, compare, label, regressions
 from qa.bench.queries import DEFAULT_QUERIES, Query, load_queries, queries_name
+from qa.bench.results import BenchReport, Delta, compare, label, regressions
 from qa.bench.runner import DEFAULT_K, parse_k, parse_modes, run_queries
 from qa.bench.runs import LATEST, REPORT_JSON, latest_run, load_report, out_root, previous_run, save_latest, save_run
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from qa import Engine, Settings, UserError, open_engine
 from qa.bench.metrics import ir_metrics, percentiles, ranked_run
-from qa.bench.model import BenchReport, BuildStats, ModeRun, QueryRun
+from qa.bench.results import BenchReport, BuildStats, ModeRun, QueryRun
 from qa.bench.runner import bare_encode_ms, environment, now_iso
 from qa.bench.runs import slug
 from qa.types import Document, Progress

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qa.bench.model import STAGE_LABELS, BenchReport, label
+from qa.bench.results import STAGE_LABELS, BenchReport, label
 
 METRICS_PNG = "metrics.png"
 LATENCY_PNG = "latency.png"

@@ -11,8 +11,8 @@ from typing import Any, TextIO
 from qa import Engine, Settings, UserError
 from qa.bench import markdown
 from qa.bench.beir import load_beir, run_beir
-from qa.bench.model import BenchReport, compare, label, regressions
 from qa.bench.queries import load_queries, queries_name
+from qa.bench.results import BenchReport, compare, label, regressions
 from qa.bench.runner import DEFAULT_K, parse_k, parse_modes, run_queries
 from qa.bench.runs import load_report, out_root, save_run
 
@@ -82,15 +82,14 @@ def squad_main(args: argparse.Namespace, out: TextIO) -> int:
     """`bench --squad FILE`: the built-in and the trained reader on SQuAD, printed and saved as squad.json."""
     from pathlib import Path
 
+    from qa.answer.cross_encoder import BUILTIN, SHIPPED, ReaderModel
     from qa.bench.squad import main as run
-    from qa.model import load_encoder
-    from qa.reader_model import BUILTIN, SHIPPED, ReaderModel
 
     for f in args.squad:
         if not Path(f).is_file():
             raise UserError(f"--squad {f}: no such file (SQuAD's dev-v1.1.json.gz or dev-v2.0.json.gz, e.g. in ../shared/squad/)")
     settings = Settings.from_args(args)
-    encoder = getattr(args, "encoder", None) or load_encoder(settings, documents=True)
+    encoder = getattr(args, "encoder", None) or settings.encoder_spec(documents=True).load()
     if settings.reader == BUILTIN:
         reader = None
     elif settings.reader:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from qa.bench import tables
-from qa.bench.model import BenchReport, Delta
+from qa.bench.results import BenchReport, Delta
 from qa.bench.tables import BARE, Cell, Table
 
 BARE_NAME = "bare `encode_query`"

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from qa import Status
-from qa.bench.model import QueryRun
+from qa.bench.results import QueryRun
 
 DEFAULT_METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 RANK_METRICS = DEFAULT_METRICS

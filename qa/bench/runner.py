@@ -12,8 +12,8 @@ from typing import Any
 
 from qa import Answer, Engine, Settings, Status, UserError, open_engine
 from qa.bench.metrics import metric_names, percentiles, run_metrics
-from qa.bench.model import STAGES, BenchReport, BuildStats, ModeRun, QueryRun
 from qa.bench.queries import Query, holds_gold, reasons_found, relevant_ids
+from qa.bench.results import STAGES, BenchReport, BuildStats, ModeRun, QueryRun
 from qa.types import Progress
 
 DEFAULT_K = 10

@@ -11,7 +11,7 @@ from pathlib import Path
 from qa import Settings, UserError
 from qa.bench import markdown
 from qa.bench.charts import draw_charts
-from qa.bench.model import BenchReport, Delta, compare
+from qa.bench.results import BenchReport, Delta, compare
 from qa.text import slug as text_slug
 
 REPORT_JSON = "report.json"

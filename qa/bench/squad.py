@@ -2,7 +2,7 @@
 
 Each question's candidates are its own paragraph's sentences, scored by the built-in reader (its features as over a
 retrieved passage ranked first) and by the trained reader (the same features and the model's logit, fitted). Only the
-articles `qa.squad.held_out` keeps for evaluation are scored, so nothing the trained reader saw is counted.
+articles `qa.training.squad.held_out` keeps for evaluation are scored, so nothing the trained reader saw is counted.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.lexical import tokenize
-from qa.question import analyze
-from qa.reader import features, score
-from qa.reader_model import ReaderModel
-from qa.squad import Item, held_out, items
+from qa.answer.cross_encoder import ReaderModel
+from qa.answer.question import analyze
+from qa.answer.reader import features, score
+from qa.index.lexical import tokenize
 from qa.text import fold
+from qa.training.squad import Item, held_out, items
 
 Progress = Callable[[str, int, int], None]
 
@@ -132,7 +132,7 @@ def run_squad(path: Path, encoder, reader: ReaderModel | None, limit: int = 2000
     if answerable < len(chosen):
         for name, rows in best.items():
             aucs[name] = auc([s for ok, s, _ in rows if ok], [s for ok, s, _ in rows if not ok])
-        from qa.compose import ABSENT_SUPPORT  # the built-in reader calls a question partial below this score
+        from qa.answer.compose import ABSENT_SUPPORT  # the built-in reader calls a question partial below this score
 
         cut = {"builtin": ABSENT_SUPPORT}
         if reader is not None and reader.fit is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from qa.bench.model import LOWER_IS_BETTER, STAGE_LABELS, BenchReport, Delta, label
+from qa.bench.results import LOWER_IS_BETTER, STAGE_LABELS, BenchReport, Delta, label
 
 BARE = "bare"  # the column of the bare query encode, beside the modes
 MARKS = {"worse": " ▼", "better": " ▲"}

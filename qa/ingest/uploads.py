@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.files import atomic_write, slug
-from qa.ingest import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, extract
+from qa.ingest.formats import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, extract
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

@@ -13,10 +13,10 @@ from qa.answer.calibration import GENERIC_QUESTIONS, fit_threshold, null_thresho
 from qa.answer.conversation import history_turns
 from qa.answer.cross_encoder import ReaderModel, load_reader
 from qa.answer.pipeline import answer_question
-from qa.answer.question import Question, clean_question, prepare_question
-from qa.answer.result import Answer, Citation, citation_for, elapsed_ms
+from qa.answer.question import Question, prepare_question
+from qa.answer.result import Answer, elapsed_ms
 from qa.errors import UserError
-from qa.index.library import BuildReport, Library, Progress, index_chunks, versions
+from qa.index.library import BuildReport, Library, Progress, index_chunks
 from qa.index.store import LoadReason, LoadResult, open_or_build
 from qa.ingest.chunking import Chunked, Passage, chunk_document
 from qa.ingest.corpus import Document
@@ -90,10 +90,6 @@ class Engine:
         """Whether the engine serves documents given in memory (no corpus folder to refresh or add to)."""
         return self.reason is LoadReason.IN_MEMORY
 
-    def versions(self) -> dict[str, str]:
-        """The versions of the libraries the index depends on (for benchmark reports)."""
-        return versions()
-
     # --- opening and changes --------------------------------------------------------------------------------
     def refresh(self, progress: Progress | None = None, *, rebuild: bool = False) -> BuildReport:
         """Re-read the corpus folder and index what changed (`rebuild`: ignore the saved index, reuse cached vectors)."""
@@ -123,11 +119,6 @@ class Engine:
         return results, report
 
     # --- questions ------------------------------------------------------------------------------------------
-    @staticmethod
-    def check_question(text: object) -> str:
-        """The question cleaned of control characters; UserError when it has no words (checked before loading)."""
-        return clean_question(text)
-
     def question(self, text: object) -> Question:
         """A question checked and cut to what this engine's model reads; UserError when it has no words."""
         return prepare_question(text, self.encoder.truncate)
@@ -213,17 +204,6 @@ class Engine:
         count = sum(1 for p in library.passages if p.doc_id == doc)
         raise UserError(f"article {clip(doc)} has paragraphs 1 to {count}, not {clip(n)}")
 
-    def citation(self, passage_id: str) -> Citation:
-        """A citation of one whole paragraph (to verify it against its file)."""
-        return citation_for(Hit(self.passage(passage_id), 0.0, 1), 1)
-
-    def neighbours(self, passage_id: str, around: int = 1) -> list[Passage]:
-        """A passage with up to `around` paragraphs of the same article before and after it."""
-        p = self.passage(passage_id)
-        chunk = self.article(p.doc_id)
-        lo, hi = max(0, p.n - 1 - around), min(len(chunk.passages), p.n + around)
-        return list(chunk.passages[lo:hi])
-
     def article(self, doc_id: str) -> Chunked:
         """An article with its passages and the paragraphs left out of them."""
         for c in self.library.chunks:
@@ -279,11 +259,12 @@ def default_engine() -> Engine:
         return _default
 
 
-def ask(question: str, history: Sequence[object] = (), **options: object) -> Answer:
-    """Answer a question from the default engine's articles (options as `Engine.ask`: mode, k, filters)."""
-    return default_engine().ask(question, history, **options)  # type: ignore[arg-type]
+def ask(question: str, history: Sequence[object] = (), *, mode: str | None = None, k: int | None = None,
+        filters: Filters | None = None) -> Answer:
+    """Answer a question from the default engine's articles (as `Engine.ask`)."""
+    return default_engine().ask(question, history, mode=mode, k=k, filters=filters)
 
 
-def search(question: str, **options: object) -> list[Hit]:
-    """Ranked passages from the default engine's articles (options as `Engine.search`: mode, k, filters)."""
-    return default_engine().search(question, **options)  # type: ignore[arg-type]
+def search(question: str, *, mode: str | None = None, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+    """Ranked passages from the default engine's articles (as `Engine.search`)."""
+    return default_engine().search(question, mode=mode, k=k, filters=filters)

@@ -16,6 +16,7 @@ from helpers import assert_well_formed, write
 from hypothesis import HealthCheck, example, given, settings
 
 from qa import Settings, open_engine
+from qa.cli.commands import paragraph_citation
 from qa.ingest.uploads import safe_filename
 
 # CI runs this many random questions; bench/fuzz.py runs the same property with 10,000 and more.
@@ -256,7 +257,7 @@ def test_uploads_sharing_a_stem_or_a_slug_get_their_own_article_ids(private_engi
     for r, (_, text) in zip(results, files):
         chunk = next(c for c in private_engine.articles() if Path(c.article.path).name == r.saved_as)
         assert chunk.passages[0].text == text.decode().strip()
-        assert verify(private_engine.citation(chunk.passages[0].id)).ok
+        assert verify(paragraph_citation(private_engine, chunk.passages[0].id)).ok
 
 
 def test_files_sharing_a_stem_in_the_folder_get_ids_with_their_suffix(private_settings, encoder, cli):
@@ -270,7 +271,7 @@ def test_files_sharing_a_stem_in_the_folder_get_ids_with_their_suffix(private_se
     engine = open_engine(private_settings, encoder=encoder)
     for doc_id, text in (("report.txt", OTTERS), ("report.md", HERONS)):
         assert engine.article(doc_id).passages[0].text == text.strip()
-        assert verify(engine.citation(f"{doc_id}:1")).ok
+        assert verify(paragraph_citation(engine, f"{doc_id}:1")).ok
     answer = engine.ask("Where did the herons nest again?")
     assert answer.citations[0].doc_id == "report.md" and all(verify(c).ok for c in answer.citations)
     env = {"SOURCEQA_CORPUS": str(private_settings.corpus), "SOURCEQA_INDEX_DIR": str(private_settings.index_path)}
@@ -354,7 +355,7 @@ def test_a_huge_text_file_is_read_only_up_to_the_bound(private_settings, encoder
     assert any("pump-log.txt" in w and "only the first" in w and "bytes" in w for w in engine.library.warnings)
     assert max(classified) <= 2 * CAP + chunking.CLASSIFY_MARGIN  # a window of paragraphs, not the 60,000
     assert len(chunk.passages) == CAP
-    assert verify(engine.citation(chunk.passages[-1].id)).ok
+    assert verify(paragraph_citation(engine, chunk.passages[-1].id)).ok
 
 
 # --- issue 23: what the corpus folder holds besides files -----------------------------------------------------

@@ -14,6 +14,7 @@ from qa import Answer, Engine, Settings, Status, UserError, open_engine
 from qa.bench.metrics import metric_names, percentiles, run_metrics
 from qa.bench.queries import Query, holds_gold, reasons_found, relevant_ids
 from qa.bench.results import STAGES, BenchReport, BuildStats, ModeRun, QueryRun
+from qa.index.library import versions
 from qa.types import Progress
 
 DEFAULT_K = 10
@@ -59,7 +60,7 @@ def environment(engine: Engine) -> dict[str, Any]:
         load = None
     return {"platform": platform.platform(), "cpus": os.cpu_count(),
             "torch_threads": int(torch.get_num_threads()) if torch is not None else 0,
-            "query_threads": engine.settings.query_threads, "load_average_1m": load, **engine.versions()}
+            "query_threads": engine.settings.query_threads, "load_average_1m": load, **versions()}
 
 
 def bare_encode_ms(engine: Engine, question: str) -> float:

@@ -9,9 +9,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from qa import Answer, Citation, Engine, Filters, Settings, UserError, open_engine, verify
+from qa import Answer, Citation, Engine, Filters, Hit, Settings, UserError, open_engine, verify
+from qa.answer.question import clean_question
+from qa.answer.result import citation_for
 from qa.ingest.corpus import check_folder
 from qa.text import clip, parse_json
+from qa.types import Passage
 
 EXIT_USER_ERROR = 2
 EXIT_REGRESSION = 1
@@ -27,7 +30,7 @@ def settings_of(args: argparse.Namespace) -> Settings:
 def engine_of(args: argparse.Namespace, **options: object) -> Engine:
     """The engine the flags describe, reusing a model the caller already loaded (`main(encoder=...)`)."""
     if getattr(args, "question", None) is not None:
-        Engine.check_question(args.question)  # an empty question is reported before the index is opened
+        clean_question(args.question)  # an empty question is reported before the index is opened
     return open_engine(settings_of(args), encoder=getattr(args, "encoder", None), **options)  # type: ignore[arg-type]
 
 
@@ -75,11 +78,23 @@ def cmd_search(args: argparse.Namespace) -> None:
         print(f"   {h.passage.text}\n")
 
 
+def neighbours(engine: Engine, passage: Passage, around: int = 1) -> list[Passage]:
+    """A passage with up to `around` paragraphs of the same article before and after it."""
+    chunk = engine.article(passage.doc_id)
+    lo, hi = max(0, passage.n - 1 - around), min(len(chunk.passages), passage.n + around)
+    return list(chunk.passages[lo:hi])
+
+
+def paragraph_citation(engine: Engine, passage_id: str) -> Citation:
+    """A citation of one whole paragraph, to verify it against its file."""
+    return citation_for(Hit(engine.passage(passage_id), 0.0, 1), 1)
+
+
 def cmd_show(args: argparse.Namespace) -> None:
     """A paragraph with its neighbours."""
     engine = engine_of(args)
     target = engine.passage(args.passage_id)
-    around = engine.neighbours(target.id, max(0, args.around))
+    around = neighbours(engine, target, max(0, args.around))
     if args.json:
         print_json({"passage": target.to_dict(), "article": target.article.to_dict() if target.article else None,
                     "neighbours": [p.to_dict() for p in around]})
@@ -151,7 +166,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.target.endswith(".json") or Path(args.target).is_file():
         citations = citations_in(args.target)
     else:
-        citations = [engine_of(args).citation(args.target)]
+        citations = [paragraph_citation(engine_of(args), args.target)]
     results = [verify(c) for c in citations]
     if args.json:
         print_json([r.to_dict() for r in results])

@@ -1,4 +1,10 @@
-"""Shared fixtures: the real model, a real index over the bundled corpus and the web app, each started once per session."""
+"""Shared fixtures: the real model, a real index over the bundled corpus and the web app, each started once per session;
+the fast tier's fake encoder and engine; and the tiers themselves.
+
+`pytest -q` runs the fast tier (no model, no server, no browser); `pytest -q -m ""` runs everything. A test is in the
+slow tier when it takes a fixture of the real model (or one built on it), and in the browser tier when it takes the
+browser; a module marks itself `slow` when it is slow for another cause (a subprocess, a server).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,31 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+import browsing
 import pytest
+from fakes import FakeEncoder
+from helpers import ROOT
 
 from embeddings import Encoder
-from qa import Settings, open_engine
+from qa import Engine, Settings, open_engine
+from qa.index.store import open_or_build
 from qa.settings import DEFAULT_CORPUS
 
-ROOT = Path(__file__).resolve().parent.parent
+# Fixtures of the real model, or built on it: a test that takes one is in the slow tier.
+SLOW_FIXTURES = {"encoder", "engine", "private_settings", "private_engine", "web_app", "web_client", "cli"}
+BROWSER_FIXTURES = {"browser", "page_in"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test `slow` (the real model, Ray) and `browser` (Chromium) from the fixtures it takes."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if names & SLOW_FIXTURES or item.get_closest_marker("ray") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,6 +64,19 @@ def corpus_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("corpus") / "corpus"
     shutil.copytree(DEFAULT_CORPUS, target, ignore=shutil.ignore_patterns(".*"))
     return target
+
+
+@pytest.fixture(scope="session")
+def fake_encoder() -> FakeEncoder:
+    """Deterministic vectors from hashed words: the fast tier's stand-in for the model."""
+    return FakeEncoder()
+
+
+@pytest.fixture(scope="session")
+def fake_engine(fake_encoder: FakeEncoder, corpus_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """An engine over the bundled corpus on the fake encoder and the built-in reader: no model at all, ready in ~1 s."""
+    settings = Settings.load(corpus=corpus_copy, index_dir=tmp_path_factory.mktemp("fake-index"), reader="builtin")
+    return Engine(settings, fake_encoder, open_or_build(settings.index_spec, fake_encoder))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -185,10 +222,6 @@ def cli(engine):
     def run(*args: str) -> Ran:
         return run_cli(list(args), engine.encoder, env)
     return run
-
-
-# The browser tests' per-view page. Imported here, after ROOT, because browsing.py reads ROOT from this module.
-import browsing  # noqa: E402
 
 
 @pytest.fixture(params=browsing.VIEWS, ids=[v.name for v in browsing.VIEWS])

@@ -16,6 +16,7 @@ from qa.answer.reasons import MAX_REASONS
 from qa.index.store import current_generation
 from qa.ingest.corpus import read_source
 
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
 WHY = "Why does Russia engage the Taliban?"
 # Eight questions of every kind (answerable, off-topic, near-topic, follow-ups, listed reasons) for benchmark runs.
 SMALL_QUERIES = Path(__file__).resolve().parent / "data" / "small-queries.jsonl"

@@ -256,7 +256,3 @@ class OnnxModel:
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the text's tokens, special tokens left out."""
         return self.plain.encode(text, add_special_tokens=False).offsets
-
-    def token_counts(self, texts: list[str]) -> list[int]:
-        """Tokens each text becomes (capped at the model's limit), to batch texts of like length together."""
-        return [min(len(e.ids), self.layout.max_tokens) for e in self.plain.encode_batch(texts, add_special_tokens=True)]

@@ -14,7 +14,7 @@ import pytest
 
 from embeddings import Encoder
 from embeddings import onnx as onnx_export
-from qa.index.library import passage_text
+from qa.index.vectors import passage_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,9 +18,9 @@ from helpers import PILOTS, PILOTS_NAME, WHY, answer_key, assert_well_formed, ge
 
 from embeddings import EmbeddingCache
 from qa import Engine, Settings, open_engine
-from qa.index.library import expected_for, passage_text
+from qa.index.library import expected_for
 from qa.index.store import CURRENT, current_generation
-from qa.index.vectors import encode_plans, plan
+from qa.index.vectors import encode_plans, passage_text, plan
 from webui import Backend, render
 
 HELPER = Path(__file__).resolve().parent / "crash_helper.py"

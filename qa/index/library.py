@@ -19,8 +19,6 @@ from embeddings import EmbeddingCache, Encoder, VectorIndex
 from qa.index.lexical import BM25_B, BM25_K1, BM25_METHOD, STOPWORDS_ID, LexicalIndex, tokenize
 from qa.index.manifest import FORMAT, Expected, Manifest, fingerprint
 from qa.index.vectors import DEFAULT_SENTENCES, embed, plan, sentence_recipe
-from qa.index.vectors import passage_text as passage_text  # where other modules have long found them
-from qa.index.vectors import sentence_text as sentence_text
 from qa.ingest.chunking import Chunked, Passage, chunk_warnings
 from qa.ingest.corpus import Article
 from qa.ingest.sentences import sentence_spans

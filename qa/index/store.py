@@ -167,17 +167,6 @@ def save_library(library: Library, folder: str | Path, cache: EmbeddingCache | N
     return manifest
 
 
-def read_manifest(folder: str | Path) -> Manifest | None:
-    """The manifest of the current generation, or None when there is no readable one."""
-    gen = current_generation(Path(folder))
-    if gen is None:
-        return None
-    try:
-        return Manifest.from_json((gen / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return None
-
-
 def load_library(
     folder: str | Path,
     corpus: Corpus,

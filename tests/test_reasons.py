@@ -8,7 +8,8 @@ import pytest
 from helpers import WHY, assert_well_formed, write
 
 from qa import Settings, UserError, open_engine
-from qa.answer.reasons import NEXT, continues, group, item_number, lists_in, shared_weight
+from qa.answer.lists import NEXT, continues, item_number, lists_in
+from qa.answer.reasons import group, shared_weight
 
 # --- pure parts ---------------------------------------------------------------------------------------------
 

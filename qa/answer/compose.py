@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.evidence import REASON, has_evidence, leans_back
+from qa.answer.lists import Enumeration, continues
 from qa.answer.question import Analysis, Wants, analyze
 from qa.answer.reader import Candidate, coverage
-from qa.answer.reasons import DEFAULT_REASONS, Enumeration, continues, same_reason, select_reasons, similar
+from qa.answer.reasons import DEFAULT_REASONS, same_reason, select_reasons, similar
 from qa.answer.result import AnswerSentence, Citation, Status, citation_for
 from qa.index.lexical import tokenize
 from qa.index.library import Library

@@ -12,9 +12,9 @@ from embeddings import Encoder
 from qa.answer.compose import REASONS, compose
 from qa.answer.conversation import Turn, earlier_passages, is_follow_up, search_text
 from qa.answer.cross_encoder import ReaderModel
+from qa.answer.lists import with_lists
 from qa.answer.question import Analysis, Question, Wants, analyze
 from qa.answer.reader import CANDIDATE_PASSAGES, read, reading_depth
-from qa.answer.reasons import with_lists
 from qa.answer.result import NOT_IN_SOURCES, Answer, Status, elapsed_ms
 from qa.index.library import Library
 from qa.search.filters import Filters

@@ -17,7 +17,8 @@ from qa.answer.question import Question, prepare_question
 from qa.answer.result import Answer, elapsed_ms
 from qa.errors import UserError
 from qa.index.library import BuildReport, Library, Progress, index_chunks
-from qa.index.store import LoadReason, LoadResult, open_or_build
+from qa.index.opening import LoadResult, open_or_build
+from qa.index.store import LoadReason
 from qa.ingest.chunking import Chunked, Passage, chunk_document
 from qa.ingest.corpus import Document
 from qa.ingest.formats import SUFFIX_LIST, body_key

@@ -13,7 +13,7 @@ from embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL, INDEX_TYPES
 from qa.answer.reasons import DEFAULT_REASONS, MAX_REASONS
 from qa.errors import UserError
 from qa.index.encoder import EncoderSpec
-from qa.index.store import IndexSpec
+from qa.index.opening import IndexSpec
 from qa.index.vectors import DEFAULT_SENTENCES, SENTENCE_MODES
 from qa.ingest.chunking import MAX_PASSAGES_PER_FILE
 from qa.text import clip

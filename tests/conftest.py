@@ -23,7 +23,7 @@ from helpers import ROOT
 
 from embeddings import Encoder
 from qa import Engine, Settings, open_engine
-from qa.index.store import open_or_build
+from qa.index.opening import open_or_build
 from qa.settings import DEFAULT_CORPUS
 
 # Fixtures of the real model, or built on it: a test that takes one is in the slow tier.

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import embeddings.cache
 import embeddings.files
 import embeddings.index
+import qa.index.opening
 import qa.index.store
 from embeddings.encoder import resolve_model
 from qa import Settings, open_engine
@@ -98,7 +99,7 @@ def main(argv: list[str]) -> None:
             print("STOPPED after saving the upload, before indexing it", flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
 
-        qa.index.store.index_chunks = die
+        qa.index.opening.index_chunks = die
         path = Path(arg)
         engine.add_files([(path.name, path.read_bytes())])
     else:

@@ -10,7 +10,7 @@ from helpers import WHY, write
 
 from qa import Engine, Filters, Settings, Status, UserError, verify
 from qa.cli.commands import neighbours, paragraph_citation
-from qa.index.store import open_or_build
+from qa.index.opening import open_or_build
 
 
 def test_an_index_built_once_is_loaded_with_nothing_embedded(fake_engine, fake_encoder):

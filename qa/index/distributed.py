@@ -22,7 +22,7 @@ import numpy as np
 from embeddings import EmbeddingCache, Encoder
 from qa.errors import UserError
 from qa.index.encoder import EncoderSpec
-from qa.index.store import IndexSpec
+from qa.index.opening import IndexSpec
 from qa.ingest.corpus import corpus_files
 from qa.ingest.formats import doc_ids
 

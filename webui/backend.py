@@ -19,7 +19,7 @@ class NotReady(UserError):
 
 
 @dataclass(frozen=True)
-class Status:
+class Readiness:
     """Where the start-up is: phase (starting, ready, failed), a line saying what happens, and progress."""
 
     phase: Phase
@@ -36,13 +36,13 @@ class Backend:
         self.settings = settings
         self._encoder = encoder
         self._engine: Engine | None = None
-        self._status = Status(STARTING, "waiting to start")
+        self._status = Readiness(STARTING, "waiting to start")
         self._lock = threading.Lock()
         self._phases: set[str] = set()
         self._thread: threading.Thread | None = None
 
     @property
-    def status(self) -> Status:
+    def status(self) -> Readiness:
         """The current status (read by the page's timer); once ready, the latest build's figures, as the log has them.
 
         After an upload these are the figures of the build that added it; an index that could not be saved says so.
@@ -58,19 +58,19 @@ class Backend:
                        "be built again at the next start")
         return replace(status, detail=detail)
 
-    def _set(self, status: Status) -> None:
+    def _set(self, status: Readiness) -> None:
         with self._lock:
             self._status = status
 
     def progress(self, desc: str, done: int, total: int) -> None:
         """Engine progress callback: shown in the page; each phase named once in the console (the encoder draws a bar)."""
-        self._set(Status(STARTING, desc, done, total))
+        self._set(Readiness(STARTING, desc, done, total))
         if desc not in self._phases:
             self._phases.add(desc)
             log.info("building the index: %s (%d texts)", desc, total)
 
     def _say(self, detail: str) -> None:
-        self._set(Status(STARTING, detail))
+        self._set(Readiness(STARTING, detail))
         log.info("%s", detail)
 
     def open(self) -> Engine:
@@ -84,10 +84,10 @@ class Backend:
         except Exception as exc:  # any failure must reach the page, not only a thread's traceback
             message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
             log.error("could not open the index: %s", message)
-            self._set(Status(FAILED, message))
+            self._set(Readiness(FAILED, message))
             raise
         self._engine = engine
-        self._set(Status(READY, "ready"))  # the status line then shows the engine's latest build report
+        self._set(Readiness(READY, "ready"))  # the status line then shows the engine's latest build report
         log.info("ready: %s (model and index opened in %.1f s)", report.summary(), time.perf_counter() - began)
         return engine
 

@@ -141,7 +141,8 @@ def cmd_ann(args: argparse.Namespace) -> list[dict]:
         exact, flat_ms = timed_search(flat, queries, 10)
         del flat
         row = {"vectors": size, "real": len(real), "parts": args.parts, "noise": args.noise,
-               "profile": {"real": neighbour_profile(real, queries), "derived": neighbour_profile(vectors[len(real):][:len(real)], queries)},
+               "profile": {"real": neighbour_profile(real, queries),
+                           "derived": neighbour_profile(vectors[len(real):][:len(real)], queries)},
                "flat_ms": percentiles(flat_ms), "indexes": []}
         print(json.dumps(row), flush=True)
         built = {}

@@ -6,6 +6,7 @@ from embeddings.files import IndexFileError, atomic_write, file_sha256
 from embeddings.index import INDEX_TYPES, VectorIndex
 
 __all__ = [
-    "BACKENDS", "DEFAULT_BACKEND", "DEFAULT_MODEL", "INDEX_TYPES", "EmbeddingCache", "Encoder", "IndexFileError", "ModelLoadError",
+    "BACKENDS", "DEFAULT_BACKEND", "DEFAULT_MODEL", "INDEX_TYPES", "EmbeddingCache", "Encoder", "IndexFileError",
+    "ModelLoadError",
     "VectorIndex", "atomic_write", "file_sha256", "resolve_model",
 ]

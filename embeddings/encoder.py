@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class Encoder:
         self._lock = threading.Lock()
         self.texts_encoded = 0
         self._onnx = None
-        self._model = None
+        self._model: Any = None  # a SentenceTransformer, for the torch backend
         self.backend = backend
         if backend != "torch":
             from embeddings.onnx import ExportError
@@ -173,8 +174,8 @@ class Encoder:
 
             bar = tqdm(total=len(texts), desc=desc, unit="text")
         # Texts of like length batched together pad less (sentence-transformers sorts each call the same way).
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i])) if self._onnx is not None else range(len(texts))
-        order = np.asarray(order, dtype=np.int64)
+        order = np.asarray(sorted(range(len(texts)), key=lambda i: len(texts[i])) if self._onnx is not None
+                           else range(len(texts)), dtype=np.int64)
         step = self.batch_size * 8
         query = len(texts) <= QUERY_TEXTS
         try:

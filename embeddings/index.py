@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
-import faiss
+import faiss as _faiss
 import numpy as np
 
 from embeddings.files import IndexFileError, atomic_write
+
+# faiss's type stubs lag its bindings (SearchParametersHNSW, PyCallbackIOWriter, the IVF fields): used untyped.
+faiss: Any = _faiss
 
 INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
 # "auto": exact search up to this many vectors, IVF above (measured by bench/ann.py: flat search grows linearly,

@@ -54,7 +54,8 @@ def locate(text: str, parts: Sequence[str], start: int = 0) -> list[Span | None]
     return found
 
 
-def torch_token_vectors(model, texts: list[str], batch_size: int, max_tokens: int) -> list[tuple[np.ndarray, list[Span], list[int]]]:
+def torch_token_vectors(model, texts: list[str], batch_size: int,
+                        max_tokens: int) -> list[tuple[np.ndarray, list[Span], list[int]]]:
     """(token vectors, character offsets, special-token mask) of each text from a sentence-transformers model."""
     outputs = model.encode(texts, batch_size=batch_size, output_value="token_embeddings", convert_to_numpy=False,
                            show_progress_bar=False)

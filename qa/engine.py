@@ -242,7 +242,8 @@ def open_engine(settings: Settings | None = None, *, documents: Iterable[Documen
         return Engine(settings, encoder, build_documents(documents, settings, encoder, progress))
     if ray is not None:
         summary = embed_with_ray(settings.index_spec, model, encoder, ray or None)
-    engine = Engine(settings, encoder, open_or_build(settings.index_spec, encoder, rebuild=rebuild or ray is not None, progress=progress))
+    loaded = open_or_build(settings.index_spec, encoder, rebuild=rebuild or ray is not None, progress=progress)
+    engine = Engine(settings, encoder, loaded)
     engine.distributed = summary
     return engine
 

@@ -87,11 +87,14 @@ def _port(value: object, what: str, where: str) -> int:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("corpus", "--corpus", "SOURCEQA_CORPUS", "folder of articles: .txt, .md, .html, .htm, .pdf (default: the bundled corpus)", _path, "DIR"),
-    Option("index_dir", "--index-dir", "SOURCEQA_INDEX_DIR", "index folder (default: .sourceqa inside the corpus folder)", _path, "DIR"),
-    Option("model", "--model", "SOURCEQA_MODEL", "sentence-transformers model name or folder (default: the bundled all-MiniLM-L6-v2)", _text, "NAME_OR_PATH"),
-    Option("backend", "--backend", "SOURCEQA_BACKEND", "encoder: ONNX Runtime 'onnx' (default; exported once into the index folder), "
-           "'onnx-int8' (quantised: faster, its own index) or 'torch'", _choice(BACKENDS), choices=BACKENDS),
+    Option("corpus", "--corpus", "SOURCEQA_CORPUS", "folder of articles: .txt, .md, .html, .htm, .pdf (default: the "
+           "bundled corpus)", _path, "DIR"),
+    Option("index_dir", "--index-dir", "SOURCEQA_INDEX_DIR", "index folder (default: .sourceqa inside the corpus folder)",
+           _path, "DIR"),
+    Option("model", "--model", "SOURCEQA_MODEL", "sentence-transformers model name or folder (default: the bundled "
+           "all-MiniLM-L6-v2)", _text, "NAME_OR_PATH"),
+    Option("backend", "--backend", "SOURCEQA_BACKEND", "encoder: ONNX Runtime 'onnx' (default; exported once into the index "
+           "folder), 'onnx-int8' (quantised: faster, its own index) or 'torch'", _choice(BACKENDS), choices=BACKENDS),
     Option("index_type", "--index-type", "SOURCEQA_INDEX_TYPE", "vector index: 'auto' (default: exact up to 100,000 vectors, "
            "IVF above), exact 'flat', or approximate 'hnsw'/'ivf'", _choice(INDEX_TYPES), choices=INDEX_TYPES),
     Option("max_paragraphs", "--max-paragraphs", "SOURCEQA_MAX_PARAGRAPHS", "paragraphs indexed per file, the rest left out "
@@ -100,15 +103,18 @@ OPTIONS: tuple[Option, ...] = (
            "'builtin' (hand-made signals alone), or a reader folder or sentence-transformers CrossEncoder", _text,
            "NAME_OR_PATH"),
     Option("reasons", "--reasons", "SOURCEQA_REASONS", f"why-questions: the most distinct reasons an answer gives, 1 to "
-           f"{MAX_REASONS} (default {DEFAULT_REASONS}); further ones are listed below it", lambda v, w, e: _count(v, w, e, 1, MAX_REASONS), "N"),
+           f"{MAX_REASONS} (default {DEFAULT_REASONS}); further ones are listed below it",
+           lambda v, w, e: _count(v, w, e, 1, MAX_REASONS), "N"),
     Option("sentences", "--sentences", "SOURCEQA_SENTENCES", "sentence vectors: 'alone' (default: each sentence encoded "
            "by itself) or 'pooled' (from its passage's one encoder pass: a faster build, answers slightly worse; its own "
            "index)", _choice(SENTENCE_MODES), choices=SENTENCE_MODES),
     Option("mode", "--mode", "SOURCEQA_MODE", "retrieval mode (default: hybrid)", _choice(MODES), choices=MODES),
     Option("k", "--k", "SOURCEQA_K", f"number of passages, 1 to {MAX_K} (default: 5)", _k, "K"),
     Option("query_threads", "--query-threads", "SOURCEQA_QUERY_THREADS", "threads that encode a question (default 1: "
-           "a second thread only waits on a busy machine; 0: the runtime's default)", lambda v, w, e: _count(v, w, e, 0), "N"),
-    Option("host", "--host", "SOURCEQA_HOST", "web app: address to listen on (default 127.0.0.1, this machine only)", _text, "HOST"),
+           "a second thread only waits on a busy machine; 0: the runtime's default)",
+           lambda v, w, e: _count(v, w, e, 0), "N"),
+    Option("host", "--host", "SOURCEQA_HOST", "web app: address to listen on (default 127.0.0.1, this machine only)",
+           _text, "HOST"),
     Option("port", "--port", "SOURCEQA_PORT", "web app: port (default 7860)", _port, "PORT"),
     Option("bench_out", "--bench-out", "SOURCEQA_BENCH_OUT", "where benchmark runs are saved (default: bench/out)", _path, "DIR"),
     Option("cache_dir", "--cache-dir", "SOURCEQA_CACHE_DIR", "cache for BEIR indexes and model exports made without an "

@@ -114,7 +114,8 @@ def article_view(chunk: ArticleView, citation: Citation | None = None, check: Ve
     citation's marker shown as [offset + n], as in the chat)."""
     a = chunk.article
     meta = " · ".join(x for x in (a.publisher or "unknown publisher", a.date or "undated", a.author and f"by {a.author}") if x)
-    facts = f"{len(chunk.passages)} paragraphs · {len(chunk.boilerplate)} boilerplate paragraphs dropped · file {Path(a.path).name}"
+    facts = (f"{len(chunk.passages)} paragraphs · {len(chunk.boilerplate)} boilerplate paragraphs dropped · "
+             f"file {Path(a.path).name}")
     paragraphs, section = [], None
     for p in chunk.passages:
         cited = citation is not None and p.id == citation.passage_id

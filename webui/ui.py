@@ -122,7 +122,8 @@ def build_ui(backend: Backend, examples: Sequence[str] = EXAMPLES, bench_out: Pa
         demo.load(h.restore, [stored], [chat, stored, sources], show_progress="hidden", **private)
         library_tab.select(h.library, None, library_outputs, **private)
         add_btn.click(h.upload, [files], [upload_json], api_name="upload_articles",
-                      api_description="Add .txt, .md, .html, .htm or .pdf files to the library; what happened to each file.").then(
+                      api_description="Add .txt, .md, .html, .htm or .pdf files to the library; "
+                                      "what happened to each file.").then(
             h.show_upload, [upload_json], [upload_html, files, *library_outputs], **private)
         api.register(backend)
     return demo

@@ -104,7 +104,8 @@ def select(library: Library, analysis: Analysis, pool: Sequence[Candidate], reas
     return chosen, []
 
 
-def with_antecedents(chosen: list[Candidate], pool: Sequence[Candidate], reasons: bool = False) -> list[tuple[Candidate, int, int]]:
+def with_antecedents(chosen: list[Candidate], pool: Sequence[Candidate],
+                     reasons: bool = False) -> list[tuple[Candidate, int, int]]:
     """Each chosen sentence with where its quoted text starts and ends: a sentence that opens by pointing back ("This
     means…", "He said…") starts at the sentence before it in its paragraph, so the answer quotes the two together;
     a reason runs on into a next sentence that adds to it ("But it also views American bases … as a threat")."""

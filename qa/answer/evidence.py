@@ -51,7 +51,7 @@ REASON = re.compile(
     r"worr(?:y|ied|ies)|interests?|goal|objective|purpose|motive|given that|to counter|"
     r"to prevent|to curb|to protect|to stop|to avoid|to ensure|to secure|to gain|to reduce|to boost|first,|second,|"
     r"third,|fourth,|finally,|partly|largely|mainly|primarily|thus|therefore|hence|that is why|which is why|"
-    r"attributed|stems? from|desire|in exchange|partner|ally|allies|fight against|counter|outgr[eo]wn?|too (?:small|old|costly|expensive)|could no longer|can no longer|no longer|lower cost|cheaper|shortage|demand)\b", re.I)
+    r"attributed|stems? from|desire|in exchange|partner|ally|allies|fight against|counter|outgr[eo]wn?|too (?:small|old|costly|expensive)|could no longer|can no longer|no longer|lower cost|cheaper|shortage|demand)\b", re.I)  # noqa: E501
 REACTION = re.compile(
     r"\b(?:said|says|called|dismissed|criticized|criticised|welcomed|denied|rejected|praised|condemned|responded|"
     r"reacted|replied|protested|complained|applauded|slammed|warned|urged|vowed|fell|rose|dropped|jumped|"

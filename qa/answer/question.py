@@ -53,7 +53,7 @@ _WANTS: tuple[tuple[Wants, re.Pattern[str]], ...] = (
         r"\bhow (?:many|much|old|far|large|big|high|tall|deep|wide|often|fast)\b|\bwhat (?:percentage|percent|share|"
         r"number|proportion|amount|fraction|sum|figure|price|cost|total|rate|age)\b|\bby how much\b", re.I)),
     (Wants.PERSON, re.compile(
-        _LEAD + r"(?:who|whom|whose)\b|\bwhich (?:[\w-]+ ){0,3}(?:expert|official|analyst|leader|diplomat|person|man|woman|general|"
+        _LEAD + r"(?:who|whom|whose)\b|\bwhich (?:[\w-]+ ){0,3}(?:expert|official|analyst|leader|diplomat|person|man|woman|general|"  # noqa: E501
         r"minister|commander|spokes\w+|president|researcher|scientist|professor|chief|director|head|executive|manager|mayor|"
         r"politician|envoy|journalist|author)\b|\bwhat is the name\b|\bname the\b", re.I)),
     (Wants.PLACE, re.compile(
@@ -77,7 +77,7 @@ _GENERIC = set(tokenize(["""
     going want wanted take took see seen use used current currently main real really actually report reported
 """])[0])
 # A capitalised run inside a question (names, places, organisations), with initials and inner "of"/"al-".
-_ENTITY = re.compile(r"\b(?:[A-Z][\w'’.-]*[A-Za-z0-9]|[A-Z]\.(?:[A-Z]\.)+)(?:\s+(?:of\s+|al-|de\s+|the\s+)?(?:[A-Z][\w'’.-]*[A-Za-z0-9]|[A-Z]\.(?:[A-Z]\.)+))*")
+_ENTITY = re.compile(r"\b(?:[A-Z][\w'’.-]*[A-Za-z0-9]|[A-Z]\.(?:[A-Z]\.)+)(?:\s+(?:of\s+|al-|de\s+|the\s+)?(?:[A-Z][\w'’.-]*[A-Za-z0-9]|[A-Z]\.(?:[A-Z]\.)+))*")  # noqa: E501
 _QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were",
                    "do", "does", "did", "can", "could", "will", "would", "has", "have", "had", "should", "and", "but",
                    "so", "then", "also", "in", "according", "by", "for", "until", "since", "from", "to", "at", "on",
@@ -164,7 +164,7 @@ def prepare_question(text: object, truncate: Callable[[str], tuple[str, bool]]) 
     """Clean a question, refuse an empty one, cut a long one to what the model reads (`truncate`: the encoder's)."""
     clean = clean_question(text)
     cut, was_cut = truncate(clean)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if was_cut or len(str(text)) > MAX_QUESTION_CHARS:
         notes = (f"The question was cut to its first {len(cut):,} of {len(str(text)):,} characters, which is what the "
                  "model reads.",)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from embeddings import Encoder
 from qa import Engine, Settings, UserError, open_engine
 from qa.bench.metrics import ir_metrics, percentiles, ranked_run
 from qa.bench.results import BenchReport, BuildStats, ModeRun, QueryRun
@@ -77,7 +78,8 @@ def _qrels(path: Path) -> dict[str, dict[str, int]]:
         if number == 1 and cells[0].lower() in ("query-id", "query_id", "qid"):
             continue
         if len(cells) != 3:
-            raise UserError(f"{path} line {number}: expected 3 tab-separated columns (query-id, corpus-id, score), found {len(cells)}")
+            raise UserError(f"{path} line {number}: expected 3 tab-separated columns (query-id, corpus-id, score), "
+                            f"found {len(cells)}")
         try:
             grade = int(float(cells[2]))
         except ValueError:
@@ -94,7 +96,8 @@ def load_beir(folder: str | Path, split: str = "test") -> BeirData:
     qrels_path = root / "qrels" / f"{split}.tsv"
     if not qrels_path.is_file():
         splits = sorted(p.stem for p in (root / "qrels").glob("*.tsv")) if (root / "qrels").is_dir() else []
-        raise UserError(f"{qrels_path} not found: pass --split with one of {', '.join(splits) or '(no qrels/*.tsv in the folder)'}")
+        raise UserError(f"{qrels_path} not found: pass --split with one of "
+                        f"{', '.join(splits) or '(no qrels/*.tsv in the folder)'}")
     docs: list[BeirDoc] = []
     seen: set[str] = set()
     for number, row in _jsonl(root / "corpus.jsonl", "a BEIR folder needs corpus.jsonl"):
@@ -141,7 +144,7 @@ def index_folder(data: BeirData, settings: Settings, index_dir: str | Path | Non
     return folder
 
 
-def open_beir(data: BeirData, settings: Settings, *, index_dir: str | Path | None = None, encoder: object = None,
+def open_beir(data: BeirData, settings: Settings, *, index_dir: str | Path | None = None, encoder: Encoder | None = None,
               progress: Progress | None = None) -> Engine:
     """An engine over the dataset's documents; vectors cached in the index folder, so a rerun does not re-encode."""
     folder = index_folder(data, settings, index_dir)
@@ -156,7 +159,7 @@ def run_beir(
     modes: Sequence[str],
     *,
     index_dir: str | Path | None = None,
-    encoder: object = None,
+    encoder: Encoder | None = None,
     progress: Progress | None = None,
     command: str = "",
 ) -> BenchReport:

@@ -38,11 +38,11 @@ def draw_charts(report: BenchReport, folder: Path) -> list[Path]:
     stages = report.stages(total=False)
     rows = [(BARE_NAME if name == "bare" else name, parts, total) for name, parts, total in report.p50_parts()]
     fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(rows) + 1.6))
-    left = np.zeros(len(rows))
+    left: np.ndarray = np.zeros(len(rows))
     for s in stages:
-        values = np.array([r[1].get(s, 0.0) for r in rows])
-        ax.barh([r[0] for r in rows], values, left=left, label=STAGE_LABELS[s])
-        left += values
+        widths = np.array([r[1].get(s, 0.0) for r in rows])
+        ax.barh([r[0] for r in rows], widths, left=left, label=STAGE_LABELS[s])
+        left += widths
     for i, (_, _, total) in enumerate(rows):
         # The label is the median total when measured (a sum of stage medians is not the median of sums).
         ax.text(left[i], i, f" {total if total is not None else left[i]:.1f} ms", va="center", fontsize=8)

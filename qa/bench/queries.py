@@ -20,7 +20,9 @@ QueryFiles = str | Path | Sequence[str | Path] | None
 
 def _paths(path: QueryFiles) -> list[Path]:
     """The files of a question set (default: the shipped set for the bundled corpus)."""
-    return [Path(p) for p in path] if isinstance(path, list | tuple) else [Path(path) if path else DEFAULT_QUERIES]
+    if isinstance(path, list | tuple):
+        return [Path(p) for p in path]
+    return [Path(path) if isinstance(path, str | Path) and path else DEFAULT_QUERIES]
 
 
 def queries_name(path: QueryFiles) -> str:
@@ -89,7 +91,8 @@ def parse_queries(lines: Iterable[str], source: str = "<queries>") -> list[Query
         kind = data.get("type")
         reasons = data.get("reasons")
         if reasons is not None and (not isinstance(reasons, int) or isinstance(reasons, bool) or reasons < 1):
-            raise UserError(f"{where}: \"reasons\" must be a whole number of at least 1 (how many distinct reasons the gold lists)")
+            raise UserError(f"{where}: \"reasons\" must be a whole number of at least 1 "
+                            "(how many distinct reasons the gold lists)")
         queries.append(Query(
             str(qid), question.strip(), _strings(data.get("gold"), "gold", where),
             _strings(data.get("gold_ids"), "gold_ids", where), kind if isinstance(kind, str) else None,

@@ -127,11 +127,11 @@ def run_squad(path: Path, encoder, reader: ReaderModel | None, limit: int = 2000
         if progress is not None and (qi + 1) % 50 == 0:
             progress(f"SQuAD {path.name}", qi + 1, len(chosen))
     answerable = sum(it.answerable for it in chosen)
-    first = {name: sum(r for ok, _, r in rows if ok) / max(1, answerable) for name, rows in best.items()}
+    first = {name: sum(r for ok, _, r in runs if ok) / max(1, answerable) for name, runs in best.items()}
     aucs, accuracy = {}, {}
     if answerable < len(chosen):
-        for name, rows in best.items():
-            aucs[name] = auc([s for ok, s, _ in rows if ok], [s for ok, s, _ in rows if not ok])
+        for name, runs in best.items():
+            aucs[name] = auc([s for ok, s, _ in runs if ok], [s for ok, s, _ in runs if not ok])
         from qa.answer.compose import ABSENT_SUPPORT  # the built-in reader calls a question partial below this score
 
         cut = {"builtin": ABSENT_SUPPORT}

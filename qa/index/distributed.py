@@ -41,7 +41,7 @@ def _plans_of(paths: list[str], ids: list[str], max_paragraphs: int, mode: str) 
     from qa.ingest.formats import Unreadable
     from qa.ingest.sentences import sentence_spans
 
-    out = []
+    out: list = []
     for name, doc_id in zip(paths, ids):
         path = Path(name)
         try:  # every format, as load_corpus reads it; a file it skips is skipped here too
@@ -118,7 +118,8 @@ def start_ray(address: str | None):
         ray.init(address=address or None, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
                  configure_logging=False, ignore_reinit_error=True)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise UserError(f"cannot connect to Ray at {address or 'a new local instance'}: {str(exc).splitlines()[0][:200]}") from None
+        raise UserError(f"cannot connect to Ray at {address or 'a new local instance'}: "
+                        f"{str(exc).splitlines()[0][:200]}") from None
     logging.getLogger("ray").setLevel(logging.WARNING)  # Ray Data's per-stage INFO lines would bury the progress bar
     logging.getLogger("ray.data").setLevel(logging.WARNING)
     return ray
@@ -135,12 +136,12 @@ def embed_with_ray(spec: IndexSpec, model: EncoderSpec, encoder: Encoder, addres
     ids = doc_ids(folder, paths)  # unique across the folder, as load_corpus gives them
     files = [str(p) for p in paths]
     try:
-        import ray.data
+        from ray import data as ray_data
 
-        context = ray.data.DataContext.get_current()
+        context = ray_data.DataContext.get_current()
         context.enable_progress_bars = True
         pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1)) // 2)
-        ds = ray.data.from_items([{"path": str(p), "doc_id": ids[p]} for p in paths])
+        ds = ray_data.from_items([{"path": str(p), "doc_id": ids[p]} for p in paths])
         ds = ds.map_batches(_chunk_files, fn_kwargs={
             "max_paragraphs": spec.max_paragraphs, "known": cache.keys(), "mode": spec.sentences,
         }, batch_size=FILES_PER_TASK)

@@ -48,8 +48,9 @@ def open_or_build(spec: IndexSpec, encoder: Encoder, *, rebuild: bool = False,
     folder = spec.folder
     remove_leftovers(folder)
     chunks = chunk_corpus(corpus, spec.max_paragraphs)
+    details: tuple[str, ...] = ()
     if rebuild:
-        library, reason, details = None, LoadReason.REBUILD_REQUESTED, ()
+        library, reason = None, LoadReason.REBUILD_REQUESTED
     else:
         library, reason, details = load_library(folder, corpus, encoder.model_id, spec.index_type, chunks,
                                                 spec.sentences)

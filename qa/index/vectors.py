@@ -88,7 +88,8 @@ def encode_plans(encoder: Encoder, plans: Sequence[PassagePlan], progress: Calla
     have a span), then the other sentences encoded alone, except those `known` (plan, sentence) ones (left NaN)."""
     spans = [[s for s in p.spans if s is not None] for p in plans]
     vectors, pooled = encoder.encode_spans([p.text for p in plans], spans, progress=progress, show_progress=False)
-    out, alone = [], []
+    out: list[np.ndarray] = []
+    alone: list[tuple[int, int]] = []
     for i, p in enumerate(plans):
         rows = np.full((len(p.spans), encoder.dim), np.nan, dtype=np.float32)
         placed = [j for j, s in enumerate(p.spans) if s is not None]

@@ -24,18 +24,18 @@ _MD_IMAGE = re.compile(r"^!\[[^\]]*\]\([^)]*\)$")
 _COPYRIGHT = re.compile(r"(\u00a9|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved)")
 # Each rule reads the folded text (see qa.text.fold) of a short paragraph.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("advertisement", re.compile(r"^(advertisement|advertising|sponsored( content)?|ad|promoted|paid (content|post)|partner content)$")),
+    ("advertisement", re.compile(r"^(advertisement|advertising|sponsored( content)?|ad|promoted|paid (content|post)|partner content)$")),  # noqa: E501
     ("credit or copyright", _COPYRIGHT),
     ("photo credit", re.compile(r"^(photo(graph)?(er|s)?|image|picture|credit|illustration|video|graphic)s?\s*(by|credit)?\s*:")),
-    ("photo credit", re.compile(r"\b(getty images|shutterstock|ap photo|associated press|afp|reuters|epa|anadolu agency|alamy)\b(?!.*[.!?]$)")),
-    ("contact line", re.compile(r"^(--\s*)?(to contact the (reporter|editor|author|writer)s?|with (additional )?assistance (from|by)|(additional )?reporting by|edited by|editing by|write to \S.* at \S+@)")),
+    ("photo credit", re.compile(r"\b(getty images|shutterstock|ap photo|associated press|afp|reuters|epa|anadolu agency|alamy)\b(?!.*[.!?]$)")),  # noqa: E501
+    ("contact line", re.compile(r"^(--\s*)?(to contact the (reporter|editor|author|writer)s?|with (additional )?assistance (from|by)|(additional )?reporting by|edited by|editing by|write to \S.* at \S+@)")),  # noqa: E501
     # "Related: <a headline> | Most read this week": links to other stories, not a paragraph of this one.
-    ("promotion", re.compile(r"^(related|recommended|see also|also read|read also|more on this)( (articles?|stories|story|reading|coverage|content|news))?\s*:\s*\S|\|\s*most (read|popular|viewed|shared)\b|^most (read|popular|viewed|shared)( (this week|today|now|this month))?\s*:?$")),
-    ("promotion", re.compile(r"(terminal\.?$|\bsign up (for|to)\b|\bsubscribe (to|now|for|today)\b|\b(our|free|daily|weekly|morning|evening) newsletters?\b|\bdownload (our|the) app\b|\bfollow us (on|at)\b|^read more\b|^(recommended|related|most (read|popular)|more from|you may also like)( (articles|stories|reading|for you))?\s*:?$)")),
-    ("donation appeal", re.compile(r"(\bdonat(e|ion|ions)\b|\bgive to\b|\bsupport (our|us|independent|quality)\b|\bbecome a (member|subscriber|supporter|patron)\b|\bmake a (gift|contribution)\b|\bcontribute (today|now)\b)")),
-    ("share widget", re.compile(r"^(like (it|this)\?|share (this|with|on)\b|click to share|tweet this|email this|print this|(share|tweet|email|print|facebook|twitter|linkedin|whatsapp|reddit|pinterest|copy link)$)")),
+    ("promotion", re.compile(r"^(related|recommended|see also|also read|read also|more on this)( (articles?|stories|story|reading|coverage|content|news))?\s*:\s*\S|\|\s*most (read|popular|viewed|shared)\b|^most (read|popular|viewed|shared)( (this week|today|now|this month))?\s*:?$")),  # noqa: E501
+    ("promotion", re.compile(r"(terminal\.?$|\bsign up (for|to)\b|\bsubscribe (to|now|for|today)\b|\b(our|free|daily|weekly|morning|evening) newsletters?\b|\bdownload (our|the) app\b|\bfollow us (on|at)\b|^read more\b|^(recommended|related|most (read|popular)|more from|you may also like)( (articles|stories|reading|for you))?\s*:?$)")),  # noqa: E501
+    ("donation appeal", re.compile(r"(\bdonat(e|ion|ions)\b|\bgive to\b|\bsupport (our|us|independent|quality)\b|\bbecome a (member|subscriber|supporter|patron)\b|\bmake a (gift|contribution)\b|\bcontribute (today|now)\b)")),  # noqa: E501
+    ("share widget", re.compile(r"^(like (it|this)\?|share (this|with|on)\b|click to share|tweet this|email this|print this|(share|tweet|email|print|facebook|twitter|linkedin|whatsapp|reddit|pinterest|copy link)$)")),  # noqa: E501
     ("reaction widget", re.compile(r"(what'?s your reaction|^(\S+)(\s+\2)+$)")),
-    ("comment form", re.compile(r"(leave a (comment|reply)|your email address will not be published|required fields are marked|post (a )?comment|add a comment|comments? (are )?closed|log in to (comment|reply)|cancel reply|^(name|email|website)\s*\*?$|^\d+ comments?$)")),
+    ("comment form", re.compile(r"(leave a (comment|reply)|your email address will not be published|required fields are marked|post (a )?comment|add a comment|comments? (are )?closed|log in to (comment|reply)|cancel reply|^(name|email|website)\s*\*?$|^\d+ comments?$)")),  # noqa: E501
 )
 # After these, the short paragraphs that follow belong to the same widget or appeal.
 _RUN_STARTERS = {"donation appeal": RUN_MAX_WORDS, "reaction widget": 3}

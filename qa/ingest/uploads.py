@@ -63,7 +63,8 @@ def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload
         return Upload(display, None, UploadStatus.REJECTED, problem or "refused")
     key = body_key(got.text, got.body_start)
     if key in known:
-        return Upload(display, None, UploadStatus.DUPLICATE, f"{display}: the same text is already in the library; not added again")
+        return Upload(display, None, UploadStatus.DUPLICATE,
+                      f"{display}: the same text is already in the library; not added again")
     target = _unused(folder, safe_filename(display))
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -176,7 +177,7 @@ def cut_title(title: str) -> str:
 def complete(
     text: str,
     name: str,
-    fields: dict[str, str | None],
+    fields: Mapping[str, str | None],
     *,
     body_start: int = 0,
     fmt: str = "text",

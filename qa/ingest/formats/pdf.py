@@ -153,9 +153,9 @@ def _open(data: bytes):
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
         try:
-            opened = reader.decrypt("")  # many PDFs are encrypted with an empty password only to restrict printing
+            opened = bool(reader.decrypt(""))  # many PDFs are encrypted with an empty password only to restrict printing
         except Exception:
-            opened = 0
+            opened = False
         if not opened:
             raise Unreadable("is encrypted (password-protected): save a copy without the password to include it")
     return reader

@@ -56,6 +56,7 @@ def test_int8_is_its_own_model(tmp_path, encoder, texts):
     assert exports == ["model-int8.onnx", "model.onnx"]
 
 
+@pytest.mark.slow  # exports the model to ONNX
 def test_export_is_made_once_and_a_damaged_one_again(tmp_path, caplog):
     first = Encoder(backend="onnx", cache_dir=tmp_path)
     (path,) = tmp_path.glob("onnx/*/model.onnx")
@@ -69,6 +70,7 @@ def test_export_is_made_once_and_a_damaged_one_again(tmp_path, caplog):
     assert np.allclose(again.encode_query("opium"), first.encode_query("opium"), atol=1e-6)
 
 
+@pytest.mark.slow  # loads the model with torch
 def test_failed_export_falls_back_to_torch(tmp_path, monkeypatch, caplog):
     def broken(layout, path):  # what a torch.onnx failure looks like to the caller
         raise RuntimeError("ONNX export failed: unsupported operator")

@@ -120,6 +120,7 @@ def test_auc_counts_ties_half():
     assert auc([0.1], [0.9]) == 0.0
 
 
+@pytest.mark.slow  # trains the bundled MiniLM for a few steps
 def test_training_a_few_steps_resumes_from_its_checkpoint_and_exports_a_model_onnxruntime_runs(tmp_path):
     from embeddings import resolve_model
 

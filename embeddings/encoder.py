@@ -72,7 +72,8 @@ class Encoder:
         `query_threads` threads (0: the runtime's default).
         """
         if backend not in BACKENDS:
-            raise ModelLoadError(f"backend {backend!r} is not one of {', '.join(BACKENDS)} (--backend / SOURCEQA_BACKEND)")
+            raise ModelLoadError(f"backend {backend!r} is not one of {', '.join(BACKENDS)} "
+                                 "(the backend setting, SOURCEQA_BACKEND)")
         self.model_id, load_path = resolve_model(model)
         self.batch_size = batch_size
         self.query_threads = max(0, int(query_threads))
@@ -111,7 +112,7 @@ class Encoder:
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelLoadError(
                 f"model {model or DEFAULT_MODEL!r} could not be loaded offline ({type(exc).__name__}: "
-                f"{str(exc).splitlines()[0][:200]}): set --model / SOURCEQA_MODEL to a local sentence-transformers "
+                f"{str(exc).splitlines()[0][:200]}): set the model setting (SOURCEQA_MODEL) to a local sentence-transformers "
                 "folder or to a model already in the Hugging Face cache"
             ) from exc
         self.dim = int(self._model.get_embedding_dimension())

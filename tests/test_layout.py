@@ -4,11 +4,14 @@ library; every package says what it is for."""
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 from helpers import ROOT
 
 import qa
+from qa.errors import setting_name
+from qa.settings import OPTIONS
 
 # The library's layers, lowest first; a module may import its own layer and those before it. The helpers beside
 # every layer (qa.errors, qa.text, qa.recent) and the embeddings package are below all of them.
@@ -69,3 +72,35 @@ def test_every_package_says_in_one_line_what_it_is_for():
 def test_the_public_api_is_small():
     assert len(qa.__all__) <= 12
     assert all(hasattr(qa, name) for name in qa.__all__)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """The ids of the docstring nodes of a module and its classes and functions (they may show a face's command)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+# The flags of the settings and of the commands that call the library with more than settings.
+_NAMES = "|".join(re.escape(f) for f in [o.flag for o in OPTIONS] + ["--ray", "--out", "--squad-train", "--squad-v2"])
+FLAGS = re.compile(rf"(?<![\w-])(?:{_NAMES})(?![\w-])")
+
+
+@pytest.mark.parametrize("path", [p for p in LIBRARY if module_name(p) != "qa.settings"]
+                         + sorted((ROOT / "embeddings").glob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_messages_below_the_faces_name_the_setting_not_a_flag(path):
+    # qa.settings is the table of flags the faces read; every other module is called by every face.
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = _docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            assert not FLAGS.search(node.value), f"{path.name}:{node.lineno} names a flag: {node.value!r}"
+
+
+def test_a_setting_is_named_with_its_own_variable():
+    for option in OPTIONS:
+        assert setting_name(option.field) == f"the {option.field.replace('_', ' ')} setting ({option.env})"

@@ -89,7 +89,7 @@ def test_a_reader_model_rescores_the_answer_sentences(engine, encoder, tmp_path)
 
 def test_a_reader_model_that_cannot_be_loaded_is_one_clear_error(engine, encoder, tmp_path):
     (tmp_path / "not-a-model").mkdir()
-    with pytest.raises(UserError, match=r"cannot be loaded as a sentence-transformers CrossEncoder.*--reader"):
+    with pytest.raises(UserError, match=r"cannot be loaded as a sentence-transformers CrossEncoder.*the reader setting \(SOURCEQA_READER\)"):
         open_engine(replace(engine.settings, reader=str(tmp_path / "not-a-model")), encoder=encoder)
 
 

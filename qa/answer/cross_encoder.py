@@ -17,7 +17,7 @@ import numpy as np
 
 from qa.answer.reader import FEATURES, Candidate, logistic
 from qa.answer.result import Status
-from qa.errors import UserError
+from qa.errors import UserError, setting_name
 from qa.text import parse_json
 
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "reader"
@@ -101,7 +101,7 @@ class OnnxCrossEncoder:
         except Exception as exc:
             raise UserError(f"reader model {folder} cannot be opened ({type(exc).__name__}: {str(exc)[:160]}): "
                             "it needs model.onnx and tokenizer.json (python -m qa train-reader writes both), "
-                            "or pass --reader builtin") from exc
+                            f"or set {setting_name('reader')} to builtin") from exc
         self.tokenizer.enable_truncation(max_length=max_length)
         pad = self.tokenizer.token_to_id("[PAD]")
         self.tokenizer.enable_padding(pad_id=0 if pad is None else int(pad), pad_token="[PAD]")
@@ -136,8 +136,8 @@ class SentenceTransformersCrossEncoder:
             self.model = CrossEncoder(name_or_path, device="cpu", local_files_only=True)
         except Exception as exc:
             raise UserError(f"reader model {name_or_path!r} cannot be loaded as a sentence-transformers CrossEncoder "
-                            f"({type(exc).__name__}: {str(exc)[:160]}): pass a CrossEncoder's folder with --reader "
-                            "DIR (SOURCEQA_READER), or --reader builtin") from exc
+                            f"({type(exc).__name__}: {str(exc)[:160]}): set {setting_name('reader')} to a CrossEncoder's "
+                            "folder, or to builtin") from exc
 
     def logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         """The model's score for each sentence, as a logit."""
@@ -157,20 +157,20 @@ class ReaderModel:
         """The shipped reader, an exported folder (model.onnx, tokenizer.json, reader.json) or a user's CrossEncoder."""
         folder = Path(name_or_path).expanduser()
         if folder.exists() and not folder.is_dir():
-            raise UserError(f"reader model {folder} is a file, not a model folder (--reader / SOURCEQA_READER)")
+            raise UserError(f"reader model {folder} is a file, not a model folder ({setting_name('reader')})")
         self.fit: Fit | None = None
         if (folder / FIT_FILE).exists():
             try:
                 self.fit = Fit.from_dict(parse_json((folder / FIT_FILE).read_text()))
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise UserError(f"{folder / FIT_FILE} is not a reader fit ({exc}); fit it again with "
-                                "python bench/reader_fit.py --write, or pass --reader builtin") from None
+                                f"python bench/reader_fit.py --write, or set {setting_name('reader')} to builtin") from None
         if (folder / MODEL_FILE).exists():
             self.model: OnnxCrossEncoder | SentenceTransformersCrossEncoder = OnnxCrossEncoder(
                 folder, self.fit.max_length if self.fit else 96, threads=min(THREADS, os.cpu_count() or 1))
         elif folder == SHIPPED:
             raise UserError(f"the shipped reader is missing ({folder / MODEL_FILE}): restore models/reader/ from the "
-                            "repository, or pass --reader builtin")
+                            f"repository, or set {setting_name('reader')} to builtin")
         else:
             self.model = SentenceTransformersCrossEncoder(str(folder) if folder.exists() else str(name_or_path))
         self.name = "models/reader" if folder == SHIPPED else str(folder if folder.exists() else name_or_path)
@@ -221,7 +221,7 @@ class ReaderModel:
 
 
 def load_reader(setting: str | None) -> ReaderModel | None:
-    """The reader a --reader setting names: the shipped one by default, None for "builtin", else a folder or name."""
+    """The reader the reader setting names: the shipped one by default, None for "builtin", else a folder or name."""
     if setting is None or setting.strip() == "" or setting == "trained":
         return ReaderModel(SHIPPED) if (SHIPPED / MODEL_FILE).exists() else None
     if setting == BUILTIN:

@@ -101,12 +101,12 @@ def check_ray(address: str | None) -> None:
         import ray  # noqa: F401
     except ImportError:
         raise UserError("Ray is not installed: `pip install 'ray[data]==2.60.0'` (it is in requirements-dev.txt), "
-                        "or index without --ray") from None
+                        "or index without Ray") from None
     if address:
         problem = _reachable(address)
         if problem:
-            raise UserError(f"cannot reach Ray at {address}: {problem}; start a cluster with `ray start --head` and pass "
-                            "its address, or use --ray without an address for a local Ray")
+            raise UserError(f"cannot reach Ray at {address}: {problem}; start a cluster with `ray start --head` and give "
+                            "its address, or no address for a local Ray")
 
 
 def start_ray(address: str | None):

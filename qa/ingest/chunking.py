@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from qa.errors import setting_name
 from qa.ingest.boilerplate import (
     MAX_PARAGRAPH_CHARS,
     MD_HEADING,
@@ -248,5 +249,5 @@ def chunk_warnings(chunks: tuple[Chunked, ...]) -> tuple[str, ...]:
         if c.left_out:
             kept = len(c.passages)
             out.append(f"{c.article.path}: {kept + c.left_out:,} paragraphs; only the first {kept:,} are indexed and "
-                       f"{c.left_out:,} left out (raise --max-paragraphs / SOURCEQA_MAX_PARAGRAPHS to index more)")
+                       f"{c.left_out:,} left out (raise {setting_name('max_paragraphs')} to index more)")
     return tuple(out)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from qa.errors import UserError
+from qa.errors import UserError, setting_name
 from qa.ingest.formats import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, doc_ids, extract, source_text
 from qa.ingest.formats.text import parse_text
 
@@ -142,11 +142,11 @@ def check_folder(folder: Path) -> Path:
     """The corpus folder (`~` expanded); a UserError saying what is there instead when it is not a folder."""
     root = Path(folder).expanduser()
     if not root.exists():
-        raise UserError(f"corpus folder {root} does not exist: pass --corpus DIR (or set SOURCEQA_CORPUS) to a folder of "
-                        f"articles ({SUFFIX_LIST} files)")
+        raise UserError(f"corpus folder {root} does not exist: set {setting_name('corpus')} to a folder of articles "
+                        f"({SUFFIX_LIST} files)")
     if not root.is_dir():
-        raise UserError(f"corpus path {root} is a file, not a folder: pass --corpus DIR (or set SOURCEQA_CORPUS) to the "
-                        f"folder holding your {SUFFIX_LIST} files")
+        raise UserError(f"corpus path {root} is a file, not a folder: set {setting_name('corpus')} to the folder holding "
+                        f"your {SUFFIX_LIST} files")
     return root
 
 
@@ -156,7 +156,8 @@ def load_corpus(folder: str | Path) -> Corpus:
     files, warnings = scan(root)
     ids = doc_ids(root, files)
     if not files:
-        raise UserError(f"corpus folder {root} has no {SUFFIX_LIST} files: add articles there or pass --corpus DIR")
+        raise UserError(f"corpus folder {root} has no {SUFFIX_LIST} files: add articles there or set "
+                        f"{setting_name('corpus')} to another folder")
     articles: list[Article] = []
     seen: dict[str, str] = {}
     for path in files:

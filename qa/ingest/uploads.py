@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.files import atomic_write, slug
+from qa.errors import setting_name
 from qa.ingest.formats import SUFFIX_LIST, SUFFIXES, Extracted, Unreadable, body_key, extract
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -73,7 +74,7 @@ def save_upload(folder: Path, name: str, data: bytes, known: set[str]) -> Upload
     except OSError as exc:
         return Upload(display, None, UploadStatus.REJECTED,
                       f"{display}: cannot be saved in the corpus folder {folder} ({exc.strerror or type(exc).__name__}): "
-                      "make the folder writable, or start the app with --corpus DIR on one that is")
+                      f"make the folder writable, or set {setting_name('corpus')} to one that is")
     known.add(key)
     # What reading it had to leave out ("4,700 pages left out") is said here, where the uploader reads.
     notes = "".join(f"; {w.removeprefix(display + ': ')}" for w in got.warnings)

@@ -232,7 +232,7 @@ def train(settings: TrainSettings, out: Path, progress: bool = True, stop_after:
     out.mkdir(parents=True, exist_ok=True)
     for p in (settings.squad_train, settings.squad_v2):
         if not Path(p).exists():
-            raise UserError(f"SQuAD file {p} not found: pass --squad-train / --squad-v2 (../shared/squad/ has them)")
+            raise UserError(f"SQuAD file {p} not found: set squad_train / squad_v2 to SQuAD's files (../shared/squad/ has them)")
     torch.manual_seed(settings.seed)
     random.seed(settings.seed)
     pairs, stats = make_pairs(Path(settings.squad_train), Path(settings.squad_v2), settings.pairs, settings.seed,
@@ -252,7 +252,7 @@ def train(settings: TrainSettings, out: Path, progress: bool = True, stop_after:
         state = torch.load(ckpt, weights_only=True)  # tensors and plain values only: no code runs from the file
         if state["settings"] != asdict(settings):
             raise UserError(f"{ckpt} was made with other settings ({state['settings']}); pass the same options to "
-                            "resume, or another --out to start afresh")
+                            "resume, or another output folder to start afresh")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])

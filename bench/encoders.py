@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from embeddings import Encoder
-from embeddings.encoder import default_cache_dir
+from qa import Settings
 from qa.bench.queries import load_queries
 from qa.index.vectors import passage_text, sentence_text
 from qa.ingest.chunking import chunk_corpus
@@ -50,7 +50,7 @@ def main() -> None:
     passages = [passage_text(p) for c in chunks for p in c.passages]
     sentences = [sentence_text(p, a, b) for c in chunks for p in c.passages for a, b in sentence_spans(p.text)]
     questions = [q.question for q in load_queries(None)][:QUESTIONS]
-    cache = default_cache_dir()
+    cache = Settings.load().cache_dir
     encoders = {"torch": Encoder(backend="torch"), "onnx": Encoder(backend="onnx", cache_dir=cache),
                 "onnx-int8": Encoder(backend="onnx-int8", cache_dir=cache)}
     for encoder in encoders.values():  # warm-up, untimed

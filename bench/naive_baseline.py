@@ -21,7 +21,7 @@ from qa.bench.metrics import ir_metrics, ranked_run
 from qa.bench.queries import load_queries
 from qa.ingest.corpus import load_corpus
 from qa.search.retrieve import minmax
-from qa.settings import DEFAULT_CORPUS
+from qa.settings import DEFAULT_CORPUS, Settings
 from qa.text import fold
 
 METRICS = ("hit_rate@1", "hit_rate@5", "recall@1", "recall@5", "mrr@10", "ndcg@10")
@@ -41,7 +41,7 @@ def main() -> None:
     stemmer = Stemmer.Stemmer("english")
     bm25 = bm25s.BM25()
     bm25.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False)
-    encoder = Encoder()
+    encoder = Encoder(cache_dir=Settings.load().cache_dir)
     vectors = encoder.encode(texts)
     queries = [q for q in load_queries(args.queries) if q.answerable]
     qrels = {q.id: {i: 1 for i, t in zip(ids, texts) if any(fold(g) in fold(t) for g in q.gold)} for q in queries}

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.loading import DEFAULT_MODEL, ModelLoadError, default_cache_dir, open_onnx, resolve_model
+from embeddings.loading import DEFAULT_MODEL, ModelLoadError, open_onnx, resolve_model
 
 # "onnx": fp32, the same vectors as torch (cosine >= 0.9999) so the same index; "onnx-int8": quantised, a model of its
 # own (its own model id, so its own index and cache); "torch": sentence-transformers as loaded.
@@ -67,9 +67,9 @@ class Encoder:
     ) -> None:
         """Load `model` (a sentence-transformers name or a local folder; default: the bundled MiniLM).
 
-        `backend` is one of BACKENDS; the ONNX export is made in (or read from) `cache_dir`, by default the user's
-        cache. An ONNX backend that cannot be used falls back to torch with a warning. A question is encoded on
-        `query_threads` threads (0: the runtime's default).
+        `backend` is one of BACKENDS; the ONNX export is made in (or read from) `cache_dir`, which the caller gives
+        (sourceqa's settings choose it) and every backend but torch needs. An ONNX backend that cannot be used falls
+        back to torch with a warning. A question is encoded on `query_threads` threads (0: the runtime's default).
         """
         if backend not in BACKENDS:
             raise ModelLoadError(f"backend {backend!r} is not one of {', '.join(BACKENDS)} "
@@ -86,9 +86,11 @@ class Encoder:
         if backend != "torch":
             from embeddings.onnx import ExportError
 
+            if cache_dir is None:  # where exports go is the caller's setting, not read from the environment here
+                raise ValueError(f"the {backend} backend needs cache_dir, the folder its ONNX export is kept in")
+
             try:
-                self._onnx = open_onnx(load_path, self.model_id, backend,
-                                       Path(cache_dir) if cache_dir is not None else default_cache_dir())
+                self._onnx = open_onnx(load_path, self.model_id, backend, Path(cache_dir))
             except ExportError as exc:
                 log.warning("ONNX backend unavailable for %s: %s; using torch (slower)", model or DEFAULT_MODEL, exc)
                 self.backend = "torch"

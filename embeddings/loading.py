@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -38,12 +37,6 @@ def resolve_model(name: str | None) -> tuple[str, str]:
             )
         return f"path:{path.resolve()}", str(path.resolve())
     return name, name
-
-
-def default_cache_dir() -> Path:
-    """Where ONNX exports go when no index folder is given: $XDG_CACHE_HOME/sourceqa (or ~/.cache/sourceqa)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sourceqa"
 
 
 def _local_folder(load_path: str) -> Path | None:

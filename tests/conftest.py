@@ -24,7 +24,7 @@ from helpers import ROOT
 from embeddings import Encoder
 from qa import Engine, Settings, open_engine
 from qa.index.opening import open_or_build
-from qa.settings import DEFAULT_CORPUS
+from qa.settings import DEFAULT_CORPUS, user_cache
 
 # Fixtures of the real model, or built on it: a test that takes one is in the slow tier.
 SLOW_FIXTURES = {"encoder", "engine", "private_settings", "private_engine", "web_app", "web_client", "cli"}
@@ -54,8 +54,8 @@ def runtime_set_up() -> None:
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    """The bundled all-MiniLM-L6-v2, loaded once."""
-    return Encoder()
+    """The bundled all-MiniLM-L6-v2, loaded once (its ONNX export kept in the user's cache, as the settings keep it)."""
+    return Encoder(cache_dir=user_cache(os.environ))
 
 
 @pytest.fixture(scope="session")

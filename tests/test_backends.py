@@ -126,3 +126,9 @@ def test_span_vectors_are_pooled_alike_by_both_backends(encoder, torch_encoder):
     # in context, not alone: the sentence's vector differs from encoding it by itself, yet stays close to it
     alone = encoder.encode_query(text[13:48])
     assert 0.5 < float(pooled[0][0] @ alone) < 0.999
+
+
+def test_an_onnx_backend_takes_its_export_folder_from_the_caller():
+    # The folder comes from the settings (the index folder's cache, or the cache_dir setting), never the environment.
+    with pytest.raises(ValueError, match="cache_dir"):
+        Encoder(backend="onnx")

@@ -16,8 +16,9 @@ from qa.answer.cross_encoder import Fit, OnnxCrossEncoder, ReaderModel
 from qa.answer.reader import FEATURES
 from qa.answer.result import Status
 from qa.bench.squad import auc
+from qa.training.pairs import anchors, make_pairs, question_pairs, swapped
 from qa.training.squad import Item, held_out, items
-from qa.training.trainer import TrainSettings, anchors, export, make_pairs, question_pairs, swapped, train
+from qa.training.trainer import TrainSettings, export, train
 
 CONTEXT = ("The bridge opened in 1932 after four years of work. Its main span is 503 metres long. "
            "The bridge was designed by John Bradfield, who also planned the city's railway. "

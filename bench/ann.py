@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.beir_corpus import beir_docs
 from bench.scale import percentiles
@@ -36,7 +37,7 @@ def real_vectors(source: str) -> np.ndarray:
         with np.load(source, allow_pickle=False) as data:
             return np.asarray(data["vectors"], dtype=np.float32)
     from embeddings import VectorIndex
-    from qa.index.store import PASSAGES, current_generation
+    from qa.index import PASSAGES, current_generation
 
     saved = VectorIndex.load(current_generation(Path(source)) / PASSAGES, "flat")
     return saved.vectors(np.arange(saved.size))

@@ -16,7 +16,7 @@ def beir_docs(folder: Path) -> list[dict]:
 @functools.cache  # each abstract is cut in several passes; splitting sentences is the slow part
 def paragraphs(text: str, per: int = 3) -> tuple[str, ...]:
     """A text cut into paragraphs of `per` sentences (those of under 8 words left out)."""
-    from qa.ingest.sentences import sentence_spans
+    from qa.ingest import sentence_spans
 
     spans = sentence_spans(text)
     cut = [text[spans[i][0]:spans[min(i + per, len(spans)) - 1][1]] for i in range(0, len(spans), per)]

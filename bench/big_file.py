@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/.
 sys.path.insert(0, str(ROOT))
 
 from qa import Settings, open_engine, runtime, verify  # noqa: E402

@@ -14,14 +14,13 @@ import sys
 import time
 from pathlib import Path
 
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from embeddings import Encoder
 from qa import Settings
-from qa.bench.queries import load_queries
-from qa.index.vectors import passage_text, sentence_text
-from qa.ingest.chunking import chunk_corpus
-from qa.ingest.corpus import load_corpus
-from qa.ingest.sentences import sentence_spans
+from qa.bench import load_queries
+from qa.index import passage_text, sentence_text
+from qa.ingest import chunk_corpus, load_corpus, sentence_spans
 
 ROUNDS = 3
 QUESTIONS = 40

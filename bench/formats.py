@@ -18,15 +18,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/ (nor tests/,
+# whose document makers it uses).
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import matplotlib  # noqa: E402 - only for the DejaVu font it ships, which writes any text into a PDF
 from documents import CHROME, RUNNING_HEADER, long_pdf, news_page, pdf_pages  # noqa: E402
 
-from qa.ingest.chunking import chunk_article, split_paragraphs  # noqa: E402
-from qa.ingest.corpus import read_article  # noqa: E402
-from qa.ingest.formats import clear_cache, extract  # noqa: E402
-from qa.settings import DEFAULT_CORPUS  # noqa: E402
+from qa import Settings  # noqa: E402
+from qa.ingest import chunk_article, clear_cache, extract, read_article, split_paragraphs  # noqa: E402
 
 FONT = str(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf")
 
@@ -52,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = {"html": [0, 0, 0, 0, []], "pdf": [0, 0, 0, 0, []]}  # passages, exact, up to whitespace, chrome, ms
     pdf_pages_total, pdf_ms_total = 0, 0.0
-    for path in sorted(Path(DEFAULT_CORPUS).glob("*.txt")):
+    for path in sorted(Path(Settings().corpus).glob("*.txt")):
         article, _ = read_article(path, path.stem)
         chunk = chunk_article(article)
         figures = {(d.start, d.end) for d in chunk.dropped if d.reason in ("caption", "photo credit")}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.scale import percentiles
 
@@ -20,7 +21,7 @@ def _lexical(sentences: list[str], pairs: list[tuple[int, int]], work: str | Non
     (tokenising 1M passages one by one takes most of an hour on a busy machine); reused from `work` when there."""
     import bm25s
 
-    from qa.index.lexical import BM25_B, BM25_K1, BM25_METHOD, LexicalIndex, tokenize
+    from qa.index import BM25_B, BM25_K1, BM25_METHOD, LexicalIndex, tokenize
 
     folder = Path(work) / f"bm25-{len(pairs)}" if work else None
     if folder is not None and folder.is_dir():
@@ -45,14 +46,10 @@ def retrieve_at(vectors: np.ndarray, built: dict, queries: np.ndarray, questions
     same index again: a separate one of the same size costs the same per query and another long build."""
     import faiss
 
-    from embeddings import VectorIndex
-    from embeddings.index import resolve_kind, tune
-    from qa.index.library import Library, SentenceTable
-    from qa.index.manifest import Manifest
-    from qa.ingest.chunking import Chunked, Passage
-    from qa.ingest.corpus import Article
-    from qa.ingest.sentences import sentence_spans
-    from qa.search.retrieve import retrieve
+    from embeddings import VectorIndex, resolve_kind, tune
+    from qa.index import Library, Manifest, SentenceTable
+    from qa.ingest import Article, Chunked, Passage, sentence_spans
+    from qa.search import retrieve
 
     faiss.omp_set_num_threads(1)
     n = len(vectors)

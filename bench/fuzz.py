@@ -17,13 +17,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/ (nor tests/,
+# whose question strategies it uses).
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fuzzing import ask_and_check, histories, ks, modes, questions  # noqa: E402
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 
 from qa import Settings, open_engine  # noqa: E402
-from qa.settings import DEFAULT_CORPUS  # noqa: E402
 
 
 def main() -> None:
@@ -36,7 +37,7 @@ def main() -> None:
 
     runtime.setup(verbose=False)  # offline hubs, one FAISS thread: as the CLI runs
 
-    engine = open_engine(Settings.load(corpus=DEFAULT_CORPUS, index_dir=args.index_dir))
+    engine = open_engine(Settings.load(corpus=Settings().corpus, index_dir=args.index_dir))
     statuses: collections.Counter[str] = collections.Counter()
     longest = 0
 

@@ -29,12 +29,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/.
 sys.path.insert(0, str(ROOT))
 
 from gradio_client import Client  # noqa: E402
 
-from qa.bench.metrics import percentiles  # noqa: E402
-from qa.bench.queries import load_queries  # noqa: E402
+from qa.bench import load_queries, percentiles  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 FOLLOW_UPS = ("And who said that?", "Why?", "When was that?", "What did Moscow say about it?")

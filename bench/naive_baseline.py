@@ -14,14 +14,14 @@ import bm25s
 import numpy as np
 import Stemmer
 
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from embeddings import Encoder
-from qa.bench.metrics import ir_metrics, ranked_run
-from qa.bench.queries import load_queries
-from qa.ingest.corpus import load_corpus
-from qa.search.retrieve import minmax
-from qa.settings import DEFAULT_CORPUS, Settings
+from qa import Settings
+from qa.bench import ir_metrics, load_queries, ranked_run
+from qa.ingest import load_corpus
+from qa.search import minmax
 from qa.text import fold
 
 METRICS = ("hit_rate@1", "hit_rate@5", "recall@1", "recall@5", "mrr@10", "ndcg@10")
@@ -31,7 +31,7 @@ def main() -> None:
     """Print the naive baseline's metrics per mode on a query set."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", help="query file (default: the shipped set)")
-    parser.add_argument("--corpus", default=str(DEFAULT_CORPUS))
+    parser.add_argument("--corpus", default=str(Settings().corpus))
     args = parser.parse_args()
     lines: list[tuple[str, str]] = []
     for article in load_corpus(args.corpus).articles:

@@ -16,11 +16,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/ (nor tests/,
+# whose PDF maker it uses).
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from documents import lines_pdf  # noqa: E402
 
-from qa.ingest.formats import clear_cache, extract  # noqa: E402
+from qa.ingest import clear_cache, extract  # noqa: E402
 
 
 def main() -> None:

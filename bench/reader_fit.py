@@ -25,15 +25,24 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/.
 sys.path.insert(0, str(ROOT))
 
-from qa import Settings, open_engine, runtime  # noqa: E402
-from qa.answer.conversation import Turn  # noqa: E402
-from qa.answer.cross_encoder import FIT_FILE, Fit, ReaderModel  # noqa: E402
-from qa.answer.pipeline import analyses, gather  # noqa: E402
-from qa.answer.question import analyze  # noqa: E402
-from qa.answer.reader import BIAS, FEATURES, WEIGHTS, read, reading_depth  # noqa: E402
-from qa.search.filters import Filters  # noqa: E402
+from qa import Filters, Settings, open_engine, runtime  # noqa: E402
+from qa.answer import (  # noqa: E402 - the reader's features and fit: the internal API qa.answer names for this script
+    BIAS,
+    FEATURES,
+    FIT_FILE,
+    WEIGHTS,
+    Fit,
+    ReaderModel,
+    Turn,
+    analyses,
+    analyze,
+    gather,
+    read,
+    reading_depth,
+)
 from qa.text import fold  # noqa: E402
 
 SETS = {

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/x.py`, a script's own folder is on sys.path, not the repository root that holds qa/.
 sys.path.insert(0, str(ROOT))
 
 from bench.beir_corpus import beir_docs, write_corpus  # noqa: E402
@@ -82,7 +83,7 @@ def torch_rate(texts: list[str], model: str | None) -> float:
         json.dump(texts, handle)
     code = (
         "import json, sys, time; from sentence_transformers import SentenceTransformer;"
-        "from embeddings.encoder import resolve_model;"
+        "from embeddings import resolve_model;"
         f"texts = json.load(open({handle.name!r})); m = SentenceTransformer(resolve_model({model!r})[1], device='cpu');"
         "m.encode(texts[:16], batch_size=16); t = time.perf_counter(); c = time.process_time();"
         "m.encode(texts, batch_size=16, normalize_embeddings=True);"
@@ -127,9 +128,8 @@ def query_child(args: argparse.Namespace) -> None:
 
 def cmd_build(args: argparse.Namespace) -> list[dict]:
     """Build indexes of each size and measure them."""
-    from qa.index.vectors import passage_text
-    from qa.ingest.chunking import chunk_corpus
-    from qa.ingest.corpus import load_corpus
+    from qa.index import passage_text
+    from qa.ingest import chunk_corpus, load_corpus
 
     docs = beir_docs(Path(args.beir))
     with open(Path(args.beir) / "queries.jsonl", encoding="utf-8") as handle:
@@ -184,9 +184,8 @@ def cmd_ratio(args: argparse.Namespace) -> list[dict]:
     each sentence mode (a fresh index folder each time): per-round ratios of build passages/s to torch passages/s."""
     import statistics
 
-    from qa.index.vectors import passage_text
-    from qa.ingest.chunking import chunk_corpus
-    from qa.ingest.corpus import load_corpus
+    from qa.index import passage_text
+    from qa.ingest import chunk_corpus, load_corpus
 
     work = Path(tempfile.mkdtemp(prefix=f"ratio-{args.size}-"))
     rounds: list[dict] = []

@@ -1,6 +1,8 @@
 """sourceqa: ask questions of a folder of articles; answers are the articles' own sentences, each cited.
 
 The public API is the twelve names below (types for annotations are in `qa.types`); everything else is internal.
+The benchmark scripts in bench/ also rely on a small internal API: the names each layer's package lists in its
+`__all__` (`qa.ingest`, `qa.index`, `qa.search`, `qa.answer`), `qa.text.fold`, and the benchmark's own `qa.bench`.
 Importing the package changes nothing in the process: `qa.runtime.setup()` is for programs that want the CLI's setup.
 """
 

@@ -74,6 +74,14 @@ def test_the_public_api_is_small():
     assert all(hasattr(qa, name) for name in qa.__all__)
 
 
+def test_no_module_is_over_300_lines():
+    # A module that grows past this holds more than one idea: split it by concept, as the layers are.
+    code = [*(ROOT / "qa").rglob("*.py"), *(ROOT / "embeddings").rglob("*.py"), *(ROOT / "webui").rglob("*.py"),
+            ROOT / "app.py"]
+    long = {str(p.relative_to(ROOT)): n for p in code if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300}
+    assert not long
+
+
 def _docstrings(tree: ast.AST) -> set[int]:
     """The ids of the docstring nodes of a module and its classes and functions (they may show a face's command)."""
     found = set()

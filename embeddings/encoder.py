@@ -177,8 +177,8 @@ class Encoder:
 
             bar = tqdm(total=len(texts), desc=desc, unit="text")
         # Texts of like length batched together pad less (sentence-transformers sorts each call the same way).
-        order = np.asarray(sorted(range(len(texts)), key=lambda i: len(texts[i])) if self._onnx is not None
-                           else range(len(texts)), dtype=np.int64)
+        ranked = sorted(range(len(texts)), key=lambda i: len(texts[i])) if self._onnx is not None else range(len(texts))
+        order = np.asarray(ranked, dtype=np.int64)
         step = self.batch_size * 8
         query = len(texts) <= QUERY_TEXTS
         try:

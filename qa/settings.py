@@ -169,8 +169,11 @@ class Settings:
 
     def encoder_spec(self, documents: bool = False) -> EncoderSpec:
         """The model to load, as the index layer takes it: its ONNX export kept in the index folder's cache, or, for
-        documents in memory, in the user's cache folder (shared by every set of documents, e.g. each BEIR dataset)."""
-        cache = (self.cache_dir or user_cache(os.environ)) if documents else self.model_cache
+        documents in memory, in the cache_dir setting's folder (shared by every set of documents, e.g. each BEIR
+        dataset), as the environment gives it when these settings were made without one."""
+        cache = self.model_cache
+        if documents:  # Settings.load() always sets cache_dir; user_cache only settles its type
+            cache = self.cache_dir or Settings.load().cache_dir or user_cache(os.environ)
         return EncoderSpec(self.model, self.backend, cache, self.query_threads)
 
     @classmethod

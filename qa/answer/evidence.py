@@ -35,7 +35,6 @@ SPEAKER = re.compile(
     r"\b(?:said|says|told|tells|according to|stated|states|warned|added|wrote|argued|explained|noted|insisted|"
     r"claimed|predicted|described|called|remarked|commented|declared|announced|acknowledged|admitted|confirmed|"
     r"replied|responded|quoted)\b", re.I)
-QUOTE = re.compile(r"[\"“”]")
 # "said Kabulov", "Kabulov told": an attribution to a one-word name.
 ATTRIBUTION = re.compile(
     r"\b(?:said|says|told|added|warned|wrote|argued|explained|noted|insisted|claimed|replied)\s+[A-Z][\w’'-]+|"

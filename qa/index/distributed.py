@@ -64,8 +64,8 @@ def _chunk_files(batch: dict[str, np.ndarray], max_paragraphs: int, known: froze
 class _EncodeTexts:
     """A Ray Data actor: loads the encoder once, then turns batches of passage plans into passage and sentence vectors."""
 
-    def __init__(self, model: str, backend: str, cache_dir: str) -> None:
-        self.encoder = Encoder(model, backend=backend, cache_dir=cache_dir)
+    def __init__(self, spec: EncoderSpec) -> None:
+        self.encoder = spec.load()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from qa.index.vectors import PassagePlan, encode_plans
@@ -145,9 +145,8 @@ def embed_with_ray(spec: IndexSpec, model: EncoderSpec, encoder: Encoder, addres
         ds = ds.map_batches(_chunk_files, fn_kwargs={
             "max_paragraphs": spec.max_paragraphs, "known": cache.keys(), "mode": spec.sentences,
         }, batch_size=FILES_PER_TASK)
-        ds = ds.map_batches(_EncodeTexts, fn_constructor_kwargs={
-            "model": model.model, "backend": model.backend, "cache_dir": str(model.cache),
-        }, batch_size=PASSAGES_PER_BATCH, concurrency=pool)
+        ds = ds.map_batches(_EncodeTexts, fn_constructor_kwargs={"spec": model},
+                            batch_size=PASSAGES_PER_BATCH, concurrency=pool)
         encoded = 0
         for batch in ds.iter_batches(batch_size=4096, batch_format="numpy"):
             cache.put([str(k) for k in batch["key"]], np.asarray(batch["vector"], dtype=np.float32))

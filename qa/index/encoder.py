@@ -17,7 +17,7 @@ class EncoderSpec:
     model: str
     backend: str
     cache: Path
-    query_threads: int = 1
+    query_threads: int
 
     def load(self) -> Encoder:
         """The model, loaded offline; a UserError naming the setting when it cannot be."""

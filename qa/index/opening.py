@@ -11,8 +11,7 @@ from pathlib import Path
 from embeddings import EmbeddingCache, Encoder
 from qa.index.library import BuildReport, Library, Progress, index_chunks
 from qa.index.store import LoadReason, load_library, remove_leftovers, save_library
-from qa.index.vectors import DEFAULT_SENTENCES
-from qa.ingest.chunking import MAX_PASSAGES_PER_FILE, chunk_corpus
+from qa.ingest.chunking import chunk_corpus
 from qa.ingest.corpus import load_corpus
 
 log = logging.getLogger("qa")
@@ -34,9 +33,9 @@ class IndexSpec:
 
     corpus: Path
     folder: Path
-    index_type: str = "auto"
-    sentences: str = DEFAULT_SENTENCES
-    max_paragraphs: int = MAX_PASSAGES_PER_FILE
+    index_type: str
+    sentences: str
+    max_paragraphs: int
 
 
 def open_or_build(spec: IndexSpec, encoder: Encoder, *, rebuild: bool = False,

@@ -12,7 +12,6 @@ from qa.index.library import Library
 from qa.ingest.chunking import Passage
 from qa.search.filters import Filters, allowed_rows
 
-SIGNALS = ("bm25", "dense", "sentence")
 # Which signals each mode fuses, and with what weight (min-max normalised over the candidate pool).
 # Chosen by measurement on bench/queries/russia-taliban.jsonl and the SciFact train split: see BENCHMARKS.md.
 MODE_WEIGHTS: dict[str, dict[str, float]] = {

@@ -37,6 +37,8 @@ def _overlap(question: str, sentence: str) -> int:
     return len(_words(question) & _words(sentence))
 
 
+# Not qa.answer.question.entities, which reads a user's question: this reads SQuAD's sentences too, whose first word
+# may be a name, and the documented --swaps round was made with these rules (changing them changes its pairs).
 _NAME = re.compile(r"\b[A-Z][\w'-]*[a-z][\w'-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'-]*[a-z][\w'-]*)*")
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 # Capitalised only because they open the question or are too common to name a thing of the article.

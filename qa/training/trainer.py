@@ -13,7 +13,7 @@ import logging
 import os
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
 from qa.errors import UserError
@@ -75,7 +75,9 @@ def train(settings: TrainSettings, out: Path, progress: bool = True, stop_after:
     ckpt = out / CHECKPOINT
     if ckpt.exists():
         state = torch.load(ckpt, weights_only=True)  # tensors and plain values only: no code runs from the file
-        if state["settings"] != asdict(settings):
+        # A checkpoint from before a setting was added (swaps) was made with that setting's default.
+        defaults = {f.name: f.default for f in fields(TrainSettings) if f.default is not MISSING}
+        if {**defaults, **state["settings"]} != asdict(settings):
             raise UserError(f"{ckpt} was made with other settings ({state['settings']}); pass the same options to "
                             "resume, or another output folder to start afresh")
         model.load_state_dict(state["model"])

@@ -97,10 +97,29 @@ class Watched:
 
 
 def ask(page: object, question: str) -> None:
-    """Type a question and send it with Enter."""
+    """Type a question, send it with Enter and return once the chat has taken it (its row shows).
+
+    Enter is ignored while the last answer's event is still closing, a moment after the answer shows (the page gives no
+    sign of that moment): a question still in the box then is sent again, as a person would. An emptied box means the
+    question was taken, and its row may take longer than 3 s to show on a busy machine: then wait as for an answer.
+    """
+    from playwright.sync_api import TimeoutError as Timeout
+
+    turns = page.locator("#chat .user-row").count()
     box = page.locator("#question textarea")
     box.fill(question)
     box.press("Enter")
+    sent = f"() => document.querySelectorAll('#chat .user-row').length > {turns}"
+    while True:
+        try:
+            page.wait_for_function(sent, timeout=3000)
+            return
+        except Timeout:
+            if box.input_value() != question:
+                assert box.input_value() == "", box.input_value()
+                page.wait_for_function(sent)
+                return
+            box.press("Enter")
 
 
 # Behaviour that neither the size nor the scheme changes is tried at the desktop size in light and the phone size in

@@ -3,7 +3,7 @@ the fast tier's fake encoder and engine; and the tiers themselves.
 
 `pytest -q` runs the fast tier (no model, no server, no browser); `pytest -q -m ""` runs everything. A test is in the
 slow tier when it takes a fixture of the real model (or one built on it), and in the browser tier when it takes the
-browser; a module marks itself `slow` when it is slow for another cause (a subprocess, a server).
+browser; a test marks itself `slow` when it is slow for another cause (a subprocess, a training run).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from pathlib import Path
 
 import browsing
 import pytest
-from fakes import FakeEncoder
+from fakes import FakeEncoder, open_fake
 from helpers import ROOT
 
 from embeddings import Encoder
 from qa import Engine, Settings, open_engine
-from qa.index.opening import open_or_build
 from qa.settings import DEFAULT_CORPUS, user_cache
 
 # Fixtures of the real model, or built on it: a test that takes one is in the slow tier.
@@ -76,7 +75,7 @@ def fake_encoder() -> FakeEncoder:
 def fake_engine(fake_encoder: FakeEncoder, corpus_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """An engine over the bundled corpus on the fake encoder and the built-in reader: no model at all, ready in ~1 s."""
     settings = Settings.load(corpus=corpus_copy, index_dir=tmp_path_factory.mktemp("fake-index"), reader="builtin")
-    return Engine(settings, fake_encoder, open_or_build(settings.index_spec, fake_encoder))  # type: ignore[arg-type]
+    return open_fake(settings, fake_encoder)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from qa import Engine, Settings
+from qa.index.opening import open_or_build
+
 WORD = re.compile(r"\w+")
 
 
@@ -18,15 +21,11 @@ class FakeEncoder:
     same text always gets the same vector, in any process.
     """
 
-    backend = "fake"
-    batch_size = 16
-
     def __init__(self, dim: int = 64, max_tokens: int = 256) -> None:
         """A fake of `dim` dimensions that reads up to `max_tokens` words of a text."""
         self.dim = dim
         self.max_tokens = max_tokens
         self.model_id = f"fake-hashed-words-{dim}"
-        self.texts_encoded = 0
 
     def _vector(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, dtype=np.float32)
@@ -46,7 +45,6 @@ class FakeEncoder:
             out[i] = self._vector(text)
             if progress is not None:
                 progress(i + 1, len(texts))
-        self.texts_encoded += len(texts)
         return out
 
     def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress=None,
@@ -66,3 +64,8 @@ class FakeEncoder:
         if len(words) <= self.max_tokens:
             return text, False
         return text[: words[self.max_tokens - 1].end()], True
+
+
+def open_fake(settings: Settings, encoder: FakeEncoder) -> Engine:
+    """An engine over the settings' corpus on the fake encoder: its saved index when it fits, else built and saved."""
+    return Engine(settings, encoder, open_or_build(settings.index_spec, encoder))  # type: ignore[arg-type]

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
 from embeddings import Encoder
 from embeddings import onnx as onnx_export
 from qa.index.vectors import passage_text
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

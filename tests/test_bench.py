@@ -11,8 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Ran, run_cli
-from helpers import GLACIER, PILOTS, PILOTS_NAME, SMALL_QUERIES, assert_one_line_error, write
+from conftest import Ran, run_cli
+from helpers import GLACIER, PILOTS, PILOTS_NAME, ROOT, SMALL_QUERIES, assert_one_line_error, write
 
 from qa import Settings, open_engine
 from qa.bench import markdown, runner, runs, tables

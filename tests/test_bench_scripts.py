@@ -17,7 +17,7 @@ import qa
 
 SCRIPTS = sorted(p for p in (ROOT / "bench").glob("*.py"))
 # Modules the scripts share, with no command line of their own.
-SHARED = {"beir_corpus.py", "fusion.py"}
+SHARED = {p.name for p in SCRIPTS if '__name__ == "__main__"' not in p.read_text(encoding="utf-8")}
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-from conftest import ROOT
-from helpers import SMALL_QUERIES, WHY, answer_key, seed_earlier_run, write
+from helpers import ROOT, SMALL_QUERIES, WHY, answer_key, seed_earlier_run, write
 
 from qa import Settings
 from qa.bench.job import job

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 from browsing import Watched, ask
-from conftest import ROOT, start_web_app
-from helpers import WHY, seed_earlier_run, write
+from conftest import start_web_app
+from helpers import ROOT, WHY, seed_earlier_run, write
 
 from qa import Settings
 

@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import run_cli
+from helpers import ROOT
 
 from qa import open_engine
 from qa.bench.queries import load_queries
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _qa(*args: str, code: str = "") -> subprocess.CompletedProcess:

@@ -6,16 +6,16 @@ import json
 from itertools import pairwise
 
 import pytest
+from fakes import open_fake
 from helpers import WHY, write
 
-from qa import Engine, Filters, Settings, Status, UserError, verify
+from qa import Filters, Settings, Status, UserError, verify
 from qa.cli.commands import neighbours, paragraph_citation
-from qa.index.opening import open_or_build
 
 
 def test_an_index_built_once_is_loaded_with_nothing_embedded(fake_engine, fake_encoder):
     assert not fake_engine.report.loaded and fake_engine.report.passages == len(fake_engine.passages) > 0
-    again = Engine(fake_engine.settings, fake_encoder, open_or_build(fake_engine.settings.index_spec, fake_encoder))
+    again = open_fake(fake_engine.settings, fake_encoder)
     assert again.report.loaded and again.report.embedded == 0
     assert [p.id for p in again.passages] == [p.id for p in fake_engine.passages]
 
@@ -71,7 +71,7 @@ def test_an_added_file_is_indexed_and_searchable_at_once(fake_encoder, tmp_path)
     corpus = tmp_path / "corpus"
     write(corpus, "herons.txt", "Herons nested on the Severn islands again this year, the trust said.\n")
     settings = Settings.load(corpus=corpus, index_dir=tmp_path / "index", reader="builtin")
-    engine = Engine(settings, fake_encoder, open_or_build(settings.index_spec, fake_encoder))
+    engine = open_fake(settings, fake_encoder)
     results, report = engine.add_files([("otters.txt", b"Otters returned to the Wye valley this spring, wardens said.\n")])
     assert [r.status for r in results] == ["added"] and report is not None and report.articles == 2
     assert engine.search("otters Wye valley", mode="bm25", k=1)[0].passage.doc_id == "otters"

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
-from helpers import PILOTS, PILOTS_NAME, WHY, answer_key, assert_well_formed, gen_files, kill_when, leftovers, write
+from helpers import PILOTS, PILOTS_NAME, ROOT, WHY, answer_key, assert_well_formed, gen_files, kill_when, leftovers, write
 
 from embeddings import EmbeddingCache
 from qa import Engine, Settings, open_engine

@@ -10,9 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from fuzzing import PAYLOADS, ask_and_check, histories, ks, modes, questions
-from helpers import assert_well_formed, write
+from helpers import ROOT, assert_well_formed, write
 from hypothesis import HealthCheck, example, given, settings
 
 from qa import Settings, open_engine

@@ -11,13 +11,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from helpers import ROOT
 
 from embeddings import VectorIndex
 from embeddings import index as vector_index
 from qa import open_engine
 from qa.search.retrieve import _sentence_max, order, top_rows
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_top_rows_equals_a_full_stable_sort():

@@ -155,8 +155,8 @@ def test_bench_squad_scores_the_built_in_reader_side_by_side(tmp_path, encoder):
     assert first["unanswerable"] > 0 and 0.0 <= first["auc"]["builtin"] <= 1.0
 
 
-def test_bench_squad_names_a_missing_file(tmp_path, encoder):
-    run = run_cli(["bench", "--squad", str(tmp_path / "nope.json.gz")], encoder)
+def test_bench_squad_names_a_missing_file(tmp_path):
+    run = run_cli(["bench", "--squad", str(tmp_path / "nope.json.gz")])
     assert run.returncode == 2 and "no such file" in run.stderr
 
 

@@ -11,7 +11,7 @@ import os
 
 import pytest
 from browsing import COLOUR_JS, DOCS, VIEWS, answer, ask, axe_problems, small_png
-from conftest import ROOT
+from helpers import ROOT
 
 from qa import bench
 from qa.bench.queries import load_queries

@@ -8,7 +8,7 @@ import dataclasses
 import os
 import re
 
-from browsing import BOTH_SIZES, DOCS, answer, axe_problems, small_png
+from browsing import BOTH_SIZES, DOCS, answer, ask, axe_problems, small_png
 from helpers import WHY
 
 FIVE = (
@@ -62,28 +62,8 @@ MARKERS_ON_THEIR_LINE = """
 
 
 def send(page: object, question: str, turns: int) -> None:
-    """Send a question as turn `turns` + 1 and wait until its answer is in.
-
-    Enter is ignored while the last answer's event is still closing, a moment after the answer shows (the page gives no
-    sign of that moment): a question still in the box then is sent again, as a person would. An emptied box means the
-    question was taken, and its row may take longer than 3 s to show on a busy machine: then wait as for the answer.
-    """
-    from playwright.sync_api import TimeoutError as Timeout
-
-    box = page.locator("#question textarea")
-    box.fill(question)
-    box.press("Enter")
-    sent = f"() => document.querySelectorAll('#chat .user-row').length > {turns}"
-    while True:
-        try:
-            page.wait_for_function(sent, timeout=3000)
-            break
-        except Timeout:
-            if box.input_value() != question:
-                assert box.input_value() == "", box.input_value()
-                page.wait_for_function(sent)
-                break
-            box.press("Enter")
+    """Send a question as turn `turns` + 1 (sent again if the chat ignored its Enter) and wait until its answer is in."""
+    ask(page, question)
     page.wait_for_function(f"() => document.querySelectorAll('#chat .bot-row').length > {turns} "
                            "&& !document.querySelector('#chat .sqa-pending')")
 

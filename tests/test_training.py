@@ -16,7 +16,7 @@ from qa.answer.cross_encoder import Fit, OnnxCrossEncoder, ReaderModel
 from qa.answer.reader import FEATURES
 from qa.answer.result import Status
 from qa.bench.squad import auc
-from qa.training.pairs import anchors, make_pairs, question_pairs, swapped
+from qa.training.pairs import anchors, asks_reason, make_pairs, question_pairs, swapped
 from qa.training.squad import Item, held_out, items
 from qa.training.trainer import TrainSettings, export, train
 
@@ -107,6 +107,27 @@ def test_swaps_add_negatives_and_leave_a_run_without_them_as_it_was(tmp_path):
     swaps = [p for p in with_swaps if p not in plain]
     assert stats["swapped"] == len(swaps) == 1
     assert swaps[0][0] in ("Who designed the Old Mill?", "Who designed the Ada Reid?") and swaps[0][2] == 0.0
+
+
+def test_reasons_first_trains_on_every_why_and_how_question_before_the_others(tmp_path):
+    assert [asks_reason(q) for q in ("Why did the main break?", "How will fans reach the ground?",
+                                     "How many homes burned?", "How much did it cost?", "How long is the span?",
+                                     "Who is Howard?")] == [True, True, False, False, False, False]
+    context = "The mill closed in 1990 because its river dried up. It reopened as a museum."
+    article = {"title": "Mills", "paragraphs": [{"context": context, "qas": [
+        {"id": f"m{i}", "question": f"When did mill {i} close?",
+         "answers": [{"text": "1990", "answer_start": context.index("1990")}]} for i in range(6)] + [
+        {"id": "why", "question": "Why did the mill close?",
+         "answers": [{"text": "its river dried up", "answer_start": context.index("its river dried up")}]}]}]}
+    train_file = tmp_path / "t.json"
+    train_file.write_text(json.dumps({"data": [article]}))
+    # SQuAD 2.0 articles all held out: the 2 pairs drawn are one SQuAD 1.1 question's (its sentence and the other one)
+    v2 = squad_file(tmp_path / "v.json.gz", titles=tuple(t for t in (f"V2 {i}" for i in range(40)) if held_out(t))[:2])
+    for seed in range(5):
+        first, stats = make_pairs(train_file, v2, 2, seed, reasons_first=True)
+        assert stats["reason_questions"] == 1
+        assert first[0][0] == "Why did the mill close?" and ("Why did the mill close?", context.split(". ")[0] + ".", 1.0) in first
+    assert make_pairs(train_file, v2, 2, 0)[0] == make_pairs(train_file, v2, 2, 0, 0.0, False)[0]
 
 
 def test_held_out_splits_articles_not_questions():

@@ -252,7 +252,7 @@ def train_settings(args: argparse.Namespace):
     return TrainSettings(squad_train=str(Path(args.squad_train).resolve()), squad_v2=str(Path(args.squad_v2).resolve()),
                          base=base, pairs=args.pairs, batch=args.batch, max_length=args.max_length,
                          learning_rate=args.learning_rate, seed=args.seed, checkpoint_every=args.checkpoint_every,
-                         swaps=args.swaps)
+                         swaps=args.swaps, reasons_first=args.reasons_first)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {

@@ -134,6 +134,9 @@ def train_reader_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--swaps", type=float, default=d.swaps,
                         help="share of answerable questions that also get a swapped question (a name or year replaced by "
                              f"another of the article's) as a negative (default {d.swaps})")
+    parser.add_argument("--reasons-first", action="store_true",
+                        help="train on every question of SQuAD 1.1 train that asks why or how something is done (few "
+                             "among its questions, many among a news reader's), the rest of the pairs drawn as usual")
     parser.add_argument("--steps", type=int, help="stop after this many steps (a smoke run; the checkpoint resumes it)")
     parser.add_argument("--fp32", action="store_true", help="export the ONNX model without int8 quantisation")
 

@@ -7,7 +7,9 @@ holding the answer (0: the near-topic sentence a news archive offers); SQuAD 2.0
 "not here". With `swaps`, a share of the answerable questions also gets a swapped question: a name or year the question
 shares with its answer sentence replaced by another of the same article (the Granite Fire's toll asked of the Cedar
 Ridge Fire), paired with that sentence as a negative, so that the sentence that would answer a near question is not
-taken for the answer. Batches hold pairs of like length (less padding, the same pairs), in a seeded order.
+taken for the answer. With `reasons_first`, every question asking why or how something is done is among the pairs
+(SQuAD 1.1 train has 3,050 of 87,599; a news reader asks many). Batches hold pairs of like length (less padding, the
+same pairs), in a seeded order.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ def _overlap(question: str, sentence: str) -> int:
 # Not qa.answer.question.entities, which reads a user's question: this reads SQuAD's sentences too, whose first word
 # may be a name, and the documented --swaps round was made with these rules (changing them changes its pairs).
 _NAME = re.compile(r"\b[A-Z][\w'-]*[a-z][\w'-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'-]*[a-z][\w'-]*)*")
+# Why, or how something is done ("How did…", "How will…"), not how much, long or big: a quantity is a fact SQuAD has many of.
+_REASON = re.compile(r"\bwhy\b|^\s*how\s+(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|should|"
+                     r"might|may|must)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 # Capitalised only because they open the question or are too common to name a thing of the article.
 _NOT_NAMES = frozenset({
@@ -126,9 +131,16 @@ def question_pairs(item: Item, others: Sequence[str], rng: random.Random,
     return out
 
 
-def make_pairs(train: Path, v2: Path, total: int, seed: int, swaps: float = 0.0) -> tuple[list[Pair], dict]:
+def asks_reason(question: str) -> bool:
+    """Whether a question asks why or how something is done: the answers a news reader finds hardest."""
+    return bool(_REASON.search(question))
+
+
+def make_pairs(train: Path, v2: Path, total: int, seed: int, swaps: float = 0.0,
+               reasons_first: bool = False) -> tuple[list[Pair], dict]:
     """`total` shuffled pairs: every pair of SQuAD 2.0 dev's training half, the rest from SQuAD 1.1 train; with
-    `swaps`, that share of answerable questions also gets a swapped-question negative."""
+    `swaps`, that share of answerable questions also gets a swapped-question negative; with `reasons_first`, SQuAD
+    1.1's why- and how-questions come before the others it draws."""
     rng = random.Random(seed)
 
     def groups(path: Path, keep) -> list[list[Pair]]:
@@ -156,6 +168,8 @@ def make_pairs(train: Path, v2: Path, total: int, seed: int, swaps: float = 0.0)
     v2_groups = groups(v2, lambda it: not held_out(it.title))
     squad_groups = groups(train, lambda it: True)
     rng.shuffle(squad_groups)
+    if reasons_first:
+        squad_groups.sort(key=lambda g: not asks_reason(g[0][0]))  # stable: each part keeps its shuffled order
     chosen = list(v2_groups)
     size = sum(len(g) for g in chosen)
     for g in squad_groups:
@@ -168,6 +182,7 @@ def make_pairs(train: Path, v2: Path, total: int, seed: int, swaps: float = 0.0)
     pairs = bucketed(pairs, BUCKET)
     stats = {"pairs": len(pairs), "positives": sum(1 for p in pairs if p[2] > 0),
              "questions": len(chosen), "v2_questions": len(v2_groups),
+             "reason_questions": sum(1 for g in chosen if asks_reason(g[0][0])),
              "swapped": sum(1 for g in chosen for q, _, y in g[1:] if y == 0 and q != g[0][0]),
              "v2_unanswerable_pairs": sum(len(g) for g in v2_groups if all(p[2] == 0 for p in g))}
     return pairs, stats

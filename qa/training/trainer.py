@@ -41,6 +41,7 @@ class TrainSettings:
     seed: int = 13
     checkpoint_every: int = 200  # steps (about 4 minutes on two cores)
     swaps: float = 0.0  # share of answerable questions that also get a swapped-question negative
+    reasons_first: bool = False  # every why- and how-it-is-done question of SQuAD 1.1 train is among the pairs
 
 
 def _append(path: Path, record: dict) -> None:
@@ -61,7 +62,7 @@ def train(settings: TrainSettings, out: Path, progress: bool = True, stop_after:
     torch.manual_seed(settings.seed)
     random.seed(settings.seed)
     pairs, stats = make_pairs(Path(settings.squad_train), Path(settings.squad_v2), settings.pairs, settings.seed,
-                              settings.swaps)
+                              settings.swaps, settings.reasons_first)
     order = batches(pairs, settings.batch, settings.seed)
     steps = len(order)
     tokenizer = AutoTokenizer.from_pretrained(settings.base)

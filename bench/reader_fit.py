@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from qa.answer import (  # noqa: E402 - the reader's features and fit: the inter
     read,
     reading_depth,
 )
+from qa.index import Library  # noqa: E402
 from qa.text import fold  # noqa: E402
 
 SETS = {
@@ -67,8 +69,10 @@ def kind(q: dict) -> str:
     return "off" if q.get("type") == "offtopic" else "near"
 
 
-def collect(name: str, model: ReaderModel | None, corpus: Path | None = None, files: list[Path] | None = None) -> list[dict]:
-    """Candidate features, model logits and labels for every question of one corpus."""
+def collect(name: str, model: ReaderModel | None, corpus: Path | None = None, files: list[Path] | None = None,
+            extra: Callable[[Library, str, list], dict] | None = None) -> list[dict]:
+    """Candidate features, model logits and labels for every question of one corpus; `extra(library, question,
+    candidates)` adds fields of its own to each question's record."""
     if corpus is None:
         corpus, names = SETS[name]
         files = [ROOT / "bench" / "queries" / f for f in names]
@@ -91,13 +95,14 @@ def collect(name: str, model: ReaderModel | None, corpus: Path | None = None, fi
             analysis, _ = analyses(own, searched if follow else text)
             cands = read(engine.library, analysis, hits, vectors, depth)[:RESCORED]
             # As the engine asks it: a follow-up read with the conversation's question.
-            logits = (model.model.logits(searched if follow else analysis.text, [c.text for c in cands]) if model
-                      else np.zeros(len(cands)))
+            logits = (model.logits(searched if follow else analysis.text, [c.text for c in cands], [c.before for c in cands])
+                      if model else np.zeros(len(cands)))
             out.append({"id": q["id"], "question": text, "kind": kind(q), "wants": str(own.wants),
                         "X": np.array([c.features for c in cands]).reshape(len(cands), len(FEATURES)),
                         "z": np.asarray(logits, dtype=float),
                         "y": np.array([holds(c.text, q.get("gold", [])) for c in cands], dtype=bool),
-                        "texts": [c.text for c in cands]})
+                        "texts": [c.text for c in cands],
+                        **(extra(engine.library, searched if follow else analysis.text, cands) if extra else {})})
     return out
 
 
@@ -267,7 +272,7 @@ def main() -> None:
             target.write_text(json.dumps({"features": names, "weights": [round(float(v), 5) for v in w],
                                           "bias": round(b, 5), "abstain": round(abstain, 5),
                                           "answered": round(answered, 5), "verdict": [round(x, 5) for x in verdict],
-                                          "rescored": RESCORED, "max_length": 96,
+                                          "rescored": RESCORED, "max_length": model.max_length,
                                           "fitted_on": fitted, "command": "python " + " ".join(sys.argv)}, indent=2))
             print(f"written {target}")
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import run_cli
 
 from qa import UserError
-from qa.answer.cross_encoder import Fit, OnnxCrossEncoder, ReaderModel
+from qa.answer.cross_encoder import READING_FILE, Fit, OnnxCrossEncoder, ReaderModel, in_context
 from qa.answer.reader import FEATURES
 from qa.answer.result import Status
 from qa.bench.squad import auc
@@ -130,6 +130,25 @@ def test_reasons_first_trains_on_every_why_and_how_question_before_the_others(tm
     assert make_pairs(train_file, v2, 2, 0)[0] == make_pairs(train_file, v2, 2, 0, 0.0, False)[0]
 
 
+def test_context_reads_each_sentence_after_the_one_before_and_the_next_one_is_a_negative(tmp_path):
+    context = "The mill stood by the river. It closed in 1990 because the river dried up. It is now a museum."
+    first, answer, after = "The mill stood by the river.", "It closed in 1990 because the river dried up.", "It is now a museum."
+    article = {"title": "Mills", "paragraphs": [{"context": context, "qas": [
+        {"id": "m", "question": "Why did the mill close?",
+         "answers": [{"text": "the river dried up", "answer_start": context.index("the river dried up")}]}]}]}
+    train_file = tmp_path / "t.json"
+    train_file.write_text(json.dumps({"data": [article]}))
+    v2 = squad_file(tmp_path / "v.json.gz", titles=tuple(t for t in (f"V2 {i}" for i in range(40)) if held_out(t))[:2])
+    assert in_context(answer, first) == f"{answer} [SEP] {first}" and in_context(first, "") == first
+    for seed in range(4):
+        pairs, _ = make_pairs(train_file, v2, 3, seed, context=True)
+        assert sorted(pairs) == sorted([("Why did the mill close?", in_context(answer, first), 1.0),
+                                        ("Why did the mill close?", in_context(after, answer), 0.0),
+                                        ("Why did the mill close?", first, 0.0)])
+    assert make_pairs(train_file, v2, 3, 0)[0] == make_pairs(train_file, v2, 3, 0, context=False)[0]
+    assert all("[SEP]" not in s for _, s, _ in make_pairs(train_file, v2, 3, 0)[0])
+
+
 def test_held_out_splits_articles_not_questions():
     titles = [f"Article {i}" for i in range(200)]
     kept = [t for t in titles if held_out(t)]
@@ -163,6 +182,17 @@ def test_training_a_few_steps_resumes_from_its_checkpoint_and_exports_a_model_on
     onnx = export(model, tmp_path / "onnx", quantize=False)
     logits = OnnxCrossEncoder(onnx.parent).logits("Who designed the bridge?", ["A sentence.", "Another one here."])
     assert logits.shape == (2,) and np.isfinite(logits).all()
+    assert json.loads((onnx.parent / READING_FILE).read_text()) == {"context": False, "max_length": 96}
+    # A model trained with context is read so by the engine: each sentence with the one before it.
+    export(model, onnx.parent, quantize=False, context=True, max_length=128)
+    reader = ReaderModel(onnx.parent)
+    assert reader.context and reader.max_length == 128
+    with_before = reader.logits("Who designed it?", ["Bradfield did.", "It opened."], ["The bridge is long.", ""])
+    alone = reader.model.logits("Who designed it?", ["Bradfield did. [SEP] The bridge is long.", "It opened."])
+    assert np.allclose(with_before, alone)
+    (onnx.parent / READING_FILE).write_text('{"context": true}')
+    with pytest.raises(UserError, match="reading.json"):
+        ReaderModel(onnx.parent)
 
 
 def test_bench_squad_scores_the_built_in_reader_side_by_side(tmp_path, encoder):

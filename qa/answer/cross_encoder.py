@@ -24,11 +24,22 @@ SHIPPED = Path(__file__).resolve().parents[2] / "models" / "reader"
 BUILTIN = "builtin"
 FIT_FILE = "reader.json"
 MODEL_FILE = "model.onnx"
+# How an exported model reads (written by train-reader's export): {"context": bool, "max_length": int}.
+READING_FILE = "reading.json"
 # A user's CrossEncoder, which has no fit of its own: its probability and the built-in score, weighted.
 MODEL_WEIGHT = 0.7
 # Threads of the model's session: two halve a question's 16 pairs' time (110 ms p50 on one), and the session's lock
 # keeps concurrent questions from piling up threads.
 THREADS = 2
+# Between a sentence and the one before it when a reader reads sentences in context: BERT's own separator.
+CONTEXT_SEPARATOR = " [SEP] "
+
+
+def in_context(sentence: str, before: str) -> str:
+    """What a reader trained with context reads for a sentence: the sentence, then the one before it in its paragraph.
+
+    The sentence comes first so that a long pair loses its context, not the sentence, to the token limit."""
+    return f"{sentence}{CONTEXT_SEPARATOR}{before}" if before else sentence
 
 
 @dataclass(frozen=True)
@@ -165,9 +176,18 @@ class ReaderModel:
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise UserError(f"{folder / FIT_FILE} is not a reader fit ({exc}); fit it again with "
                                 f"python bench/reader_fit.py --write, or set {setting_name('reader')} to builtin") from None
+        self.context, max_length = False, self.fit.max_length if self.fit else 96
+        if (folder / READING_FILE).exists():
+            try:
+                reading = parse_json((folder / READING_FILE).read_text())
+                self.context, max_length = bool(reading["context"]), int(reading["max_length"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise UserError(f"{folder / READING_FILE} does not say how the model reads ({exc}): export the model "
+                                f"again with python -m qa train-reader, or set {setting_name('reader')} to builtin") from None
+        self.max_length = max_length
         if (folder / MODEL_FILE).exists():
             self.model: OnnxCrossEncoder | SentenceTransformersCrossEncoder = OnnxCrossEncoder(
-                folder, self.fit.max_length if self.fit else 96, threads=min(THREADS, os.cpu_count() or 1))
+                folder, max_length, threads=min(THREADS, os.cpu_count() or 1))
         elif folder == SHIPPED:
             raise UserError(f"the shipped reader is missing ({folder / MODEL_FILE}): restore models/reader/ from the "
                             f"repository, or set {setting_name('reader')} to builtin")
@@ -180,6 +200,11 @@ class ReaderModel:
         """How many of the built-in reader's best sentences the model reads."""
         return self.fit.rescored if self.fit else 16
 
+    def logits(self, question: str, sentences: Sequence[str], before: Sequence[str]) -> np.ndarray:
+        """The model's logit for each sentence (with the sentence before it in its paragraph, if it was trained so)."""
+        return self.model.logits(question, [in_context(s, b) for s, b in zip(sentences, before)] if self.context
+                                 else list(sentences))
+
     def read(self, question: str, pool: Sequence[Candidate], also: Collection[int] = ()) -> tuple[list[Candidate], Status | None]:
         """The sentences rescored, best first, and what the fit decides for the question (None without a fit).
 
@@ -188,11 +213,11 @@ class ReaderModel:
         """
         head = list(pool[:self.rescored])
         extra = [c for c in pool[self.rescored:] if c.row in also]
-        logits = self.model.logits(question, [c.text for c in head])
+        logits = self.logits(question, [c.text for c in head], [c.before for c in head])
         read = self._rescored(head, logits)
         scored = read
         if extra:
-            scored = read + self._rescored(extra, self.model.logits(question, [c.text for c in extra]))
+            scored = read + self._rescored(extra, self.logits(question, [c.text for c in extra], [c.before for c in extra]))
             scored.sort(key=lambda c: (-c.score, c.passage.id, c.start))
         ranked = scored + self._unread([c for c in pool[self.rescored:] if c.row not in also], scored, logits)
         if self.fit is None or not read:

@@ -41,6 +41,7 @@ class Candidate:
     features: tuple[float, ...]
     score: float
     tokens: frozenset[str]
+    before: str = ""  # the sentence before it in its passage, verbatim ("" for the first): a trained reader's context
 
     @property
     def text(self) -> str:
@@ -139,7 +140,8 @@ def read(library: Library, analysis: Analysis, hits: Sequence[Hit], queries: np.
             values = features(analysis, text, toks, para_tokens, folded, cos, best, rank, i == 0, idf, unknown,
                               max(0.0, hit.score) / top, passage_best)
             out.append(Candidate(p, hit, int(r), int(library.sentences.start[r]), int(library.sentences.end[r]),
-                                 cos, float(strongest[pos]), values, score(values, weights, bias), toks))
+                                 cos, float(strongest[pos]), values, score(values, weights, bias), toks,
+                                 texts[pos - 1] if i > 0 else ""))
             pos += 1
     out.sort(key=lambda c: (-c.score, c.passage.id, c.start))
     return out

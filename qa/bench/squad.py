@@ -112,7 +112,7 @@ def run_squad(path: Path, encoder, reader: ReaderModel | None, limit: int = 2000
                           i == 0, idf, unknown, 1.0, top) for i, r in enumerate(rows)]
         scored = {"builtin": [score(f) for f in feats]}
         if reader is not None:
-            logits = reader.model.logits(it.question, list(it.sentences))
+            logits = reader.logits(it.question, it.sentences, ("", *it.sentences[:-1]))
             if reader.fit is not None:
                 scored["trained"] = [reader.fit.probability(f, float(z)) for f, z in zip(feats, logits)]
             else:

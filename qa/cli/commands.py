@@ -222,7 +222,8 @@ def cmd_train_reader(args: argparse.Namespace) -> None:
     print(f"training the reader into {out} ({settings.pairs:,} pairs; stop with Ctrl-C, run again to resume)",
           file=sys.stderr)
     model = training.train(settings, out, stop_after=args.steps)
-    onnx = training.export(model, out / "onnx", quantize=not args.fp32)
+    onnx = training.export(model, out / "onnx", quantize=not args.fp32, context=settings.context,
+                           max_length=settings.max_length)
     if args.steps is None:  # a whole run: its export measured on SQuAD 2.0 dev articles it never saw
         from qa.answer.cross_encoder import ReaderModel
         from qa.bench.squad import run_squad
@@ -252,7 +253,7 @@ def train_settings(args: argparse.Namespace):
     return TrainSettings(squad_train=str(Path(args.squad_train).resolve()), squad_v2=str(Path(args.squad_v2).resolve()),
                          base=base, pairs=args.pairs, batch=args.batch, max_length=args.max_length,
                          learning_rate=args.learning_rate, seed=args.seed, checkpoint_every=args.checkpoint_every,
-                         swaps=args.swaps, reasons_first=args.reasons_first)
+                         swaps=args.swaps, reasons_first=args.reasons_first, context=args.context)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {

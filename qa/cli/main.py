@@ -137,6 +137,9 @@ def train_reader_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reasons-first", action="store_true",
                         help="train on every question of SQuAD 1.1 train that asks why or how something is done (few "
                              "among its questions, many among a news reader's), the rest of the pairs drawn as usual")
+    parser.add_argument("--context", action="store_true",
+                        help="read each sentence with the sentence before it in its paragraph (then the reader "
+                             "reads news sentences so too; a longer --max-length, 128, keeps the context)")
     parser.add_argument("--steps", type=int, help="stop after this many steps (a smoke run; the checkpoint resumes it)")
     parser.add_argument("--fp32", action="store_true", help="export the ONNX model without int8 quantisation")
 

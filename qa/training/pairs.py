@@ -8,8 +8,10 @@ holding the answer (0: the near-topic sentence a news archive offers); SQuAD 2.0
 shares with its answer sentence replaced by another of the same article (the Granite Fire's toll asked of the Cedar
 Ridge Fire), paired with that sentence as a negative, so that the sentence that would answer a near question is not
 taken for the answer. With `reasons_first`, every question asking why or how something is done is among the pairs
-(SQuAD 1.1 train has 3,050 of 87,599; a news reader asks many). Batches hold pairs of like length (less padding, the
-same pairs), in a seeded order.
+(SQuAD 1.1 train has 3,050 of 87,599; a news reader asks many). With `context`, every sentence is read with the one
+before it in its paragraph (`qa.answer.cross_encoder.in_context`), and the sentence after the answer's, which then
+reads the answer as its context, is always one of the two other sentences of the paragraph. Batches hold pairs of
+like length (less padding, the same pairs), in a seeded order.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from qa.answer.cross_encoder import in_context
 from qa.text import fold
 from qa.training.squad import Item, held_out, items
 
@@ -104,11 +108,12 @@ def near_topic(item: Item, others: Sequence[str], words: Sequence[frozenset[str]
 
 
 def question_pairs(item: Item, others: Sequence[str], rng: random.Random,
-                   words: Sequence[frozenset[str]] | None = None) -> list[Pair]:
+                   words: Sequence[frozenset[str]] | None = None, after: bool = False) -> list[Pair]:
     """The training pairs of one question: its answer sentence and harder and easier sentences that do not answer.
 
     With `words` (the word sets of `others`), the sentence from elsewhere in the article is the nearest to the
-    question that holds no answer; without, a random one."""
+    question that holds no answer; without, a random one. With `after`, the sentence after the answer's (if any) is
+    one of the paragraph's two negatives."""
     n = len(item.sentences)
     out: list[Pair] = []
     if item.answerable:
@@ -117,7 +122,12 @@ def question_pairs(item: Item, others: Sequence[str], rng: random.Random,
         pos = item.positives[0]
         out.append((item.question, item.sentences[pos], 1.0))
         rest = [i for i in range(n) if i != pos]
-        out += [(item.question, item.sentences[i], 0.0) for i in rng.sample(rest, min(2, len(rest)))]
+        if after and pos + 1 < n:
+            rest.remove(pos + 1)
+            chosen = [pos + 1, *rng.sample(rest, min(1, len(rest)))]
+        else:
+            chosen = rng.sample(rest, min(2, len(rest)))
+        out += [(item.question, item.sentences[i], 0.0) for i in chosen]
     else:
         # The most alike sentences: SQuAD 2.0's questions were written to look answerable from them.
         ranked = sorted(range(n), key=lambda i: (-_overlap(item.question, item.sentences[i]), i))
@@ -136,18 +146,25 @@ def asks_reason(question: str) -> bool:
     return bool(_REASON.search(question))
 
 
+def with_context(item: Item) -> Item:
+    """The question with each sentence of its paragraph as a reader trained with context reads it."""
+    s = item.sentences
+    return replace(item, sentences=tuple(in_context(t, s[i - 1] if i else "") for i, t in enumerate(s)))
+
+
 def make_pairs(train: Path, v2: Path, total: int, seed: int, swaps: float = 0.0,
-               reasons_first: bool = False) -> tuple[list[Pair], dict]:
+               reasons_first: bool = False, context: bool = False) -> tuple[list[Pair], dict]:
     """`total` shuffled pairs: every pair of SQuAD 2.0 dev's training half, the rest from SQuAD 1.1 train; with
     `swaps`, that share of answerable questions also gets a swapped-question negative; with `reasons_first`, SQuAD
-    1.1's why- and how-questions come before the others it draws."""
+    1.1's why- and how-questions come before the others it draws; with `context`, each sentence is read with the one
+    before it (`with_context`)."""
     rng = random.Random(seed)
 
     def groups(path: Path, keep) -> list[list[Pair]]:
         by_article: dict[str, list[Item]] = {}
         for it in items(path):
             if keep(it):
-                by_article.setdefault(it.title, []).append(it)
+                by_article.setdefault(it.title, []).append(with_context(it) if context else it)
         out = []
         for its in by_article.values():
             sentences = sorted({(it.paragraph, s) for it in its for s in it.sentences})
@@ -155,7 +172,7 @@ def make_pairs(train: Path, v2: Path, total: int, seed: int, swaps: float = 0.0,
             pool = sorted({a for _, s in sentences for a in anchors(s)}) if swaps else []
             for it in its:
                 keep = [i for i, (p, _) in enumerate(sentences) if p != it.paragraph]
-                pairs = question_pairs(it, [sentences[i][1] for i in keep], rng, [words[i] for i in keep])
+                pairs = question_pairs(it, [sentences[i][1] for i in keep], rng, [words[i] for i in keep], context)
                 # rng is drawn from only with swaps, so that a run without them makes the pairs it always made
                 if pairs and swaps and it.answerable and rng.random() < swaps:
                     extra = swapped(it, pool, rng)

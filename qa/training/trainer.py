@@ -16,6 +16,7 @@ import time
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
+from qa.answer.cross_encoder import READING_FILE
 from qa.errors import UserError
 from qa.training.pairs import batches, make_pairs
 
@@ -42,6 +43,7 @@ class TrainSettings:
     checkpoint_every: int = 200  # steps (about 4 minutes on two cores)
     swaps: float = 0.0  # share of answerable questions that also get a swapped-question negative
     reasons_first: bool = False  # every why- and how-it-is-done question of SQuAD 1.1 train is among the pairs
+    context: bool = False  # each sentence is read with the one before it (the fit then reads news sentences so too)
 
 
 def _append(path: Path, record: dict) -> None:
@@ -62,7 +64,7 @@ def train(settings: TrainSettings, out: Path, progress: bool = True, stop_after:
     torch.manual_seed(settings.seed)
     random.seed(settings.seed)
     pairs, stats = make_pairs(Path(settings.squad_train), Path(settings.squad_v2), settings.pairs, settings.seed,
-                              settings.swaps, settings.reasons_first)
+                              settings.swaps, settings.reasons_first, settings.context)
     order = batches(pairs, settings.batch, settings.seed)
     steps = len(order)
     tokenizer = AutoTokenizer.from_pretrained(settings.base)
@@ -142,8 +144,9 @@ def save_model(model, tokenizer, folder: Path) -> None:
     os.replace(tmp, folder)
 
 
-def export(model_dir: Path, target: Path, quantize: bool = True) -> Path:
-    """Export a trained reader to ONNX (int8 with `quantize`) with its tokenizer.json into `target`; returns the .onnx."""
+def export(model_dir: Path, target: Path, quantize: bool = True, context: bool = False, max_length: int = 96) -> Path:
+    """Export a trained reader to ONNX (int8 with `quantize`) with its tokenizer.json and how it reads (reading.json:
+    with `context`, each sentence with the one before it; `max_length` tokens) into `target`; returns the .onnx."""
     import tempfile
     import warnings
 
@@ -170,6 +173,7 @@ def export(model_dir: Path, target: Path, quantize: bool = True) -> Path:
         else:
             os.replace(fp32, final)
     tokenizer.backend_tokenizer.save(str(target / "tokenizer.json"))
+    (target / READING_FILE).write_text(json.dumps({"context": context, "max_length": max_length}) + "\n")
     return final
 
 

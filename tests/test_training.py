@@ -191,7 +191,7 @@ def test_training_a_few_steps_resumes_from_its_checkpoint_and_exports_a_model_on
     alone = reader.model.logits("Who designed it?", ["Bradfield did. [SEP] The bridge is long.", "It opened."])
     assert np.allclose(with_before, alone)
     (onnx.parent / READING_FILE).write_text('{"context": true}')
-    with pytest.raises(UserError, match="reading.json"):
+    with pytest.raises(UserError, match=r"reading\.json"):
         ReaderModel(onnx.parent)
 
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import reader_fit as rf  # noqa: E402
 
 from qa import runtime  # noqa: E402
-from qa.answer import OnnxCrossEncoder  # noqa: E402
+from qa.answer import Candidate, OnnxCrossEncoder  # noqa: E402
 from qa.index import Library  # noqa: E402
 
 THIRD = (ROOT / "bench" / "corpora" / "third-news",
@@ -39,14 +39,12 @@ MIXES = (("z",), ("zp",), ("zn",), ("zt",), ("zP",), ("z", "zp"), ("z", "zn"), (
          ("z", "zp", "zn"), ("z", "zt", "zP"), ("z", "zp", "zn", "zt", "zP"))
 
 
-def neighbours(library: Library, candidate) -> tuple[str, str]:
-    """The sentences before and after a candidate in its passage ("" at either end)."""
-    p = candidate.passage
-    rows = sorted(library.sentence_rows[library.rows[p.id]], key=lambda r: library.sentences.start[r])
-    starts = [int(library.sentences.start[r]) for r in rows]
-    i = starts.index(candidate.start)
-    text = [p.text[library.sentences.start[r]:library.sentences.end[r]] for r in rows]
-    return (text[i - 1] if i > 0 else ""), (text[i + 1] if i + 1 < len(text) else "")
+def after(library: Library, candidate: Candidate) -> str:
+    """The sentence after a candidate in its passage ("" for the last): a passage's sentences are one run of rows."""
+    r = candidate.row + 1
+    if r not in library.sentence_rows[library.rows[candidate.passage.id]]:
+        return ""
+    return candidate.passage.text[library.sentences.start[r]:library.sentences.end[r]]
 
 
 def context_logits(model: OnnxCrossEncoder) -> Callable[[Library, str, list], dict]:
@@ -54,9 +52,8 @@ def context_logits(model: OnnxCrossEncoder) -> Callable[[Library, str, list], di
     def extra(library: Library, question: str, cands: list) -> dict:
         if not cands:
             return {k: np.zeros(0) for k in CONTEXTS}
-        before, after = zip(*(neighbours(library, c) for c in cands))
-        inputs = {"zp": [f"{b} {c.text}".strip() for b, c in zip(before, cands)],
-                  "zn": [f"{c.text} {a}".strip() for a, c in zip(after, cands)],
+        inputs = {"zp": [f"{c.before} {c.text}".strip() for c in cands],
+                  "zn": [f"{c.text} {after(library, c)}".strip() for c in cands],
                   "zt": [f"{c.passage.article.title if c.passage.article else ''}. {c.text}" for c in cands],
                   "zP": [c.passage.text for c in cands]}
         return {k: np.asarray(model.logits(question, v), dtype=float) for k, v in inputs.items()}
@@ -87,6 +84,9 @@ def main() -> None:
     runtime.setup(verbose=False)
     folder = Path(args.model)
     model = rf.ReaderModel(folder)
+    if model.context:
+        parser.error(f"{folder} was trained to read each sentence with the one before it (its reading.json): this "
+                     "script measures a model trained on sentences alone")
     extra = context_logits(OnnxCrossEncoder(folder, args.max_length, threads=2))
     data = {name: rf.collect(name, model, extra=extra) for name in rf.SETS}
     data["third"] = rf.collect("third", model, THIRD[0], THIRD[1], extra=extra)

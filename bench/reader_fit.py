@@ -95,14 +95,14 @@ def collect(name: str, model: ReaderModel | None, corpus: Path | None = None, fi
             analysis, _ = analyses(own, searched if follow else text)
             cands = read(engine.library, analysis, hits, vectors, depth)[:RESCORED]
             # As the engine asks it: a follow-up read with the conversation's question.
-            logits = (model.logits(searched if follow else analysis.text, [c.text for c in cands], [c.before for c in cands])
-                      if model else np.zeros(len(cands)))
+            asked = searched if follow else analysis.text
+            logits = model.logits(asked, [c.text for c in cands], [c.before for c in cands]) if model else np.zeros(len(cands))
             out.append({"id": q["id"], "question": text, "kind": kind(q), "wants": str(own.wants),
                         "X": np.array([c.features for c in cands]).reshape(len(cands), len(FEATURES)),
                         "z": np.asarray(logits, dtype=float),
                         "y": np.array([holds(c.text, q.get("gold", [])) for c in cands], dtype=bool),
                         "texts": [c.text for c in cands],
-                        **(extra(engine.library, searched if follow else analysis.text, cands) if extra else {})})
+                        **(extra(engine.library, asked, cands) if extra else {})})
     return out
 
 

@@ -190,8 +190,14 @@ def test_training_a_few_steps_resumes_from_its_checkpoint_and_exports_a_model_on
     with_before = reader.logits("Who designed it?", ["Bradfield did.", "It opened."], ["The bridge is long.", ""])
     alone = reader.model.logits("Who designed it?", ["Bradfield did. [SEP] The bridge is long.", "It opened."])
     assert np.allclose(with_before, alone)
-    (onnx.parent / READING_FILE).write_text('{"context": true}')
-    with pytest.raises(UserError, match=r"reading\.json"):
+    for broken in ('{"context": true}', '{"context": "no", "max_length": 96}'):
+        (onnx.parent / READING_FILE).write_text(broken)
+        with pytest.raises(UserError, match=r"reading\.json"):
+            ReaderModel(onnx.parent)
+    (onnx.parent / READING_FILE).write_text('{"context": false, "max_length": 128}')
+    (onnx.parent / "reader.json").write_text(json.dumps({"weights": [0.0] * (len(FEATURES) + 1), "bias": 0.0,
+                                                         "answered": 0.6, "abstain": 0.2, "max_length": 96}))
+    with pytest.raises(UserError, match="fit it again"):
         ReaderModel(onnx.parent)
 
 

@@ -161,6 +161,26 @@ class SentenceTransformersCrossEncoder:
         return values.astype(np.float32)
 
 
+def read_reading(folder: Path, fit: Fit | None) -> tuple[bool, int]:
+    """How a model folder's model reads (context, token limit): its reading.json, else as the fit says (an export
+    from before reading.json: no context); a UserError naming the file when it is broken or disagrees with the fit."""
+    limit = fit.max_length if fit else 96
+    if not (folder / READING_FILE).exists():
+        return False, limit
+    try:
+        reading = parse_json((folder / READING_FILE).read_text())
+        context, max_length = reading["context"], reading["max_length"]
+        if not isinstance(context, bool) or not isinstance(max_length, int):
+            raise TypeError("context must be true or false, max_length a whole number")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"{folder / READING_FILE} does not say how the model reads ({exc}): export the model again "
+                        f"with python -m qa train-reader, or set {setting_name('reader')} to builtin") from None
+    if fit is not None and fit.max_length != max_length:
+        raise UserError(f"{folder / READING_FILE} reads {max_length} tokens but {folder / FIT_FILE} was fitted at "
+                        f"{fit.max_length}: fit it again with python bench/reader_fit.py --write")
+    return context, max_length
+
+
 class ReaderModel:
     """A cross-encoder reader and its fit: rescores the built-in reader's best sentences and decides the status."""
 
@@ -176,18 +196,10 @@ class ReaderModel:
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise UserError(f"{folder / FIT_FILE} is not a reader fit ({exc}); fit it again with "
                                 f"python bench/reader_fit.py --write, or set {setting_name('reader')} to builtin") from None
-        self.context, max_length = False, self.fit.max_length if self.fit else 96
-        if (folder / READING_FILE).exists():
-            try:
-                reading = parse_json((folder / READING_FILE).read_text())
-                self.context, max_length = bool(reading["context"]), int(reading["max_length"])
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise UserError(f"{folder / READING_FILE} does not say how the model reads ({exc}): export the model "
-                                f"again with python -m qa train-reader, or set {setting_name('reader')} to builtin") from None
-        self.max_length = max_length
+        self.context, self.max_length = read_reading(folder, self.fit)
         if (folder / MODEL_FILE).exists():
             self.model: OnnxCrossEncoder | SentenceTransformersCrossEncoder = OnnxCrossEncoder(
-                folder, max_length, threads=min(THREADS, os.cpu_count() or 1))
+                folder, self.max_length, threads=min(THREADS, os.cpu_count() or 1))
         elif folder == SHIPPED:
             raise UserError(f"the shipped reader is missing ({folder / MODEL_FILE}): restore models/reader/ from the "
                             f"repository, or set {setting_name('reader')} to builtin")

@@ -47,6 +47,8 @@ def _overlap(question: str, sentence: str) -> int:
 # may be a name, and the documented --swaps round was made with these rules (changing them changes its pairs).
 _NAME = re.compile(r"\b[A-Z][\w'-]*[a-z][\w'-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'-]*[a-z][\w'-]*)*")
 # Why, or how something is done ("How did…", "How will…"), not how much, long or big: a quantity is a fact SQuAD has many of.
+# Not qa.answer.question's REASON/MANNER, which also take "What caused…" and "How come…": the documented
+# --reasons-first round was made with this rule (changing it changes its pairs).
 _REASON = re.compile(r"\bwhy\b|^\s*how\s+(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|should|"
                      r"might|may|must)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
@@ -147,7 +149,10 @@ def asks_reason(question: str) -> bool:
 
 
 def with_context(item: Item) -> Item:
-    """The question with each sentence of its paragraph as a reader trained with context reads it."""
+    """The question with each sentence of its paragraph as a reader trained with context reads it.
+
+    Everything after reads the wrapped sentences: a sentence's context counts in the word overlaps that choose
+    negatives, in the near-topic sentence's check for answer text, and in the names a swapped question shares."""
     s = item.sentences
     return replace(item, sentences=tuple(in_context(t, s[i - 1] if i else "") for i, t in enumerate(s)))
 

@@ -96,7 +96,7 @@ def collect(name: str, model: ReaderModel | None, corpus: Path | None = None, fi
             cands = read(engine.library, analysis, hits, vectors, depth)[:RESCORED]
             # As the engine asks it: a follow-up read with the conversation's question.
             asked = searched if follow else analysis.text
-            logits = model.logits(asked, [c.text for c in cands], [c.before for c in cands]) if model else np.zeros(len(cands))
+            logits = model.candidate_logits(asked, cands) if model else np.zeros(len(cands))
             out.append({"id": q["id"], "question": text, "kind": kind(q), "wants": str(own.wants),
                         "X": np.array([c.features for c in cands]).reshape(len(cands), len(FEATURES)),
                         "z": np.asarray(logits, dtype=float),

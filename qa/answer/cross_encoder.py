@@ -164,9 +164,8 @@ class SentenceTransformersCrossEncoder:
 def read_reading(folder: Path, fit: Fit | None) -> tuple[bool, int]:
     """How a model folder's model reads (context, token limit): its reading.json, else as the fit says (an export
     from before reading.json: no context); a UserError naming the file when it is broken or disagrees with the fit."""
-    limit = fit.max_length if fit else 96
     if not (folder / READING_FILE).exists():
-        return False, limit
+        return False, fit.max_length if fit else 96
     try:
         reading = parse_json((folder / READING_FILE).read_text())
         context, max_length = reading["context"], reading["max_length"]
@@ -217,6 +216,10 @@ class ReaderModel:
         return self.model.logits(question, [in_context(s, b) for s, b in zip(sentences, before)] if self.context
                                  else list(sentences))
 
+    def candidate_logits(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
+        """The model's logit for each candidate sentence, read as `logits` reads it."""
+        return self.logits(question, [c.text for c in candidates], [c.before for c in candidates])
+
     def read(self, question: str, pool: Sequence[Candidate], also: Collection[int] = ()) -> tuple[list[Candidate], Status | None]:
         """The sentences rescored, best first, and what the fit decides for the question (None without a fit).
 
@@ -225,11 +228,11 @@ class ReaderModel:
         """
         head = list(pool[:self.rescored])
         extra = [c for c in pool[self.rescored:] if c.row in also]
-        logits = self.logits(question, [c.text for c in head], [c.before for c in head])
+        logits = self.candidate_logits(question, head)
         read = self._rescored(head, logits)
         scored = read
         if extra:
-            scored = read + self._rescored(extra, self.logits(question, [c.text for c in extra], [c.before for c in extra]))
+            scored = read + self._rescored(extra, self.candidate_logits(question, extra))
             scored.sort(key=lambda c: (-c.score, c.passage.id, c.start))
         ranked = scored + self._unread([c for c in pool[self.rescored:] if c.row not in also], scored, logits)
         if self.fit is None or not read:

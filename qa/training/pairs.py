@@ -177,7 +177,8 @@ def make_pairs(train: Path, v2: Path, total: int, seed: int, swaps: float = 0.0,
             pool = sorted({a for _, s in sentences for a in anchors(s)}) if swaps else []
             for it in its:
                 keep = [i for i, (p, _) in enumerate(sentences) if p != it.paragraph]
-                pairs = question_pairs(it, [sentences[i][1] for i in keep], rng, [words[i] for i in keep], context)
+                pairs = question_pairs(it, [sentences[i][1] for i in keep], rng, [words[i] for i in keep],
+                                       after=context)
                 # rng is drawn from only with swaps, so that a run without them makes the pairs it always made
                 if pairs and swaps and it.answerable and rng.random() < swaps:
                     extra = swapped(it, pool, rng)
